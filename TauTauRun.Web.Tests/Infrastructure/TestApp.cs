@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace TauTauRun.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The app in this process against the test database, logging into a folder of its own. In memory by
+/// default; <see cref="StartKestrel"/> serves it on a real port for the browser.
+/// </summary>
+public sealed class TestApp : WebApplicationFactory<Program>
+{
+    private readonly string connectionString;
+
+    public TestApp(string? connectionString = null)
+    {
+        this.connectionString = connectionString ?? TestDatabase.ConnectionString;
+        LogDirectory = Directory.CreateTempSubdirectory("tautaurun-logs-").FullName;
+    }
+
+    public string LogDirectory { get; }
+
+    /// <summary>Starts Kestrel on a free port on 127.0.0.1 and returns its address.</summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Default", connectionString);
+        builder.UseSetting("TauTauRun:LogDirectory", LogDirectory);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(LogDirectory))
+            Directory.Delete(LogDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace TauTauRun.Web.Data;
+
+/// <summary>
+/// Admin password hashing with Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2-SHA512) at
+/// 210,000 iterations, OWASP's figure for that algorithm.
+/// </summary>
+public sealed class AdminPasswords
+{
+    public const int Iterations = 210_000;
+    private static readonly PasswordHasher<AdminPasswords> Hasher =
+        new(Options.Create(new PasswordHasherOptions { IterationCount = Iterations }));
+
+    public static string Hash(string password) => Hasher.HashPassword(new AdminPasswords(), password);
+
+    public static PasswordVerificationResult Verify(string hash, string password) =>
+        Hasher.VerifyHashedPassword(new AdminPasswords(), hash, password);
+}

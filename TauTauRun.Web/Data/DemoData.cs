@@ -1,0 +1,33 @@
+using Dapper;
+using Npgsql;
+
+namespace TauTauRun.Web.Data;
+
+/// <summary>
+/// Demo race categories and a demo admin for the run command (Development only). Running it again
+/// changes nothing: categories are added only to an empty table and the admin only once.
+/// </summary>
+public static class DemoData
+{
+    public const string AdminUsername = "admin";
+    public const string AdminPassword = "tautaurun-demo";
+
+    public static async Task SeedAsync(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO race_categories (name, distance_meters, capacity, price_minor, currency, bib_first, bib_last, minimum_age, sort_order)
+            SELECT * FROM (VALUES
+                ('5K', 5000, 300, 1500::bigint, 'EUR', 1, 999, 8, 1),
+                ('10K', 10000, 300, 2500::bigint, 'EUR', 1001, 1999, 14, 2),
+                ('Half marathon (21.1K)', 21097, 200, 4000::bigint, 'EUR', 2001, 2999, 18, 3)
+            ) AS demo
+            WHERE NOT EXISTS (SELECT 1 FROM race_categories)
+            """);
+        await connection.ExecuteAsync("""
+            INSERT INTO admins (username, display_name, password_hash, role)
+            VALUES (@AdminUsername, 'Demo admin', @Hash, 'admin')
+            ON CONFLICT (username) DO NOTHING
+            """, new { AdminUsername, Hash = AdminPasswords.Hash(AdminPassword) });
+    }
+}

@@ -1,0 +1,35 @@
+namespace TauTauRun.Web.Data;
+
+/// <summary>The event as stored in <c>event_settings</c>; times are UTC, shown in <see cref="TimeZone"/>.</summary>
+public sealed record EventSettings
+{
+    public string Name { get; init; } = "Tau-Tau Run";
+    public string Description { get; init; } = "";
+    public DateTime StartsAt { get; init; } = new(2027, 5, 16, 6, 0, 0, DateTimeKind.Utc);
+    public string TimeZone { get; init; } = "Europe/Amsterdam";
+    public string Place { get; init; } = "City Park, main entrance";
+    public string BankAccountHolder { get; init; } = "Tau-Tau Run Foundation";
+    public string BankIban { get; init; } = "NL91ABNA0417164300";
+    public string BankBic { get; init; } = "ABNANL2A";
+    public string BankName { get; init; } = "";
+    public DateTime RegistrationOpensAt { get; init; } = new(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
+    public DateTime RegistrationClosesAt { get; init; } = new(2027, 5, 10, 22, 0, 0, DateTimeKind.Utc);
+    public int PaymentDeadlineDays { get; init; } = 7;
+    public DateTime EditDeadline { get; init; } = new(2027, 5, 1, 22, 0, 0, DateTimeKind.Utc);
+    public int WaitlistOfferHours { get; init; } = 48;
+    public string WaiverText { get; init; } =
+        "I take part at my own risk, I am fit to run the distance I chose, and I agree that my registration data is processed to organise the event.";
+    public string WaiverVersion { get; init; } = "2026-1";
+
+    /// <summary>The same settings with every time in UTC, as timestamptz columns require.</summary>
+    public EventSettings InUtc() => this with
+    {
+        StartsAt = StartsAt.ToUniversalTime(),
+        RegistrationOpensAt = RegistrationOpensAt.ToUniversalTime(),
+        RegistrationClosesAt = RegistrationClosesAt.ToUniversalTime(),
+        EditDeadline = EditDeadline.ToUniversalTime(),
+    };
+
+    public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+    public DateTime Local(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(utc, Zone);
+}

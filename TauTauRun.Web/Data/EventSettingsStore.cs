@@ -1,0 +1,38 @@
+using Dapper;
+using Npgsql;
+
+namespace TauTauRun.Web.Data;
+
+/// <summary>
+/// Reads the event's settings. The first read on an empty database stores the defaults from the
+/// <c>Event</c> configuration section; from then on the database is the truth.
+/// </summary>
+public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfiguration configuration)
+{
+    private const string Select = """
+        SELECT name, description, starts_at, time_zone, place, bank_account_holder, bank_iban, bank_bic,
+               bank_name, registration_opens_at, registration_closes_at, payment_deadline_days,
+               edit_deadline, waitlist_offer_hours, waiver_text, waiver_version
+        FROM event_settings
+        """;
+
+    public async Task<EventSettings> LoadAsync()
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var stored = await connection.QuerySingleOrDefaultAsync<EventSettings>(Select);
+        if (stored is not null)
+            return stored;
+
+        var defaults = configuration.GetSection("Event").Get<EventSettings>() ?? new EventSettings();
+        await connection.ExecuteAsync("""
+            INSERT INTO event_settings (name, description, starts_at, time_zone, place, bank_account_holder,
+                bank_iban, bank_bic, bank_name, registration_opens_at, registration_closes_at,
+                payment_deadline_days, edit_deadline, waitlist_offer_hours, waiver_text, waiver_version)
+            VALUES (@Name, @Description, @StartsAt, @TimeZone, @Place, @BankAccountHolder,
+                @BankIban, @BankBic, @BankName, @RegistrationOpensAt, @RegistrationClosesAt,
+                @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @WaiverText, @WaiverVersion)
+            ON CONFLICT (id) DO NOTHING
+            """, defaults.InUtc());
+        return await connection.QuerySingleAsync<EventSettings>(Select);
+    }
+}

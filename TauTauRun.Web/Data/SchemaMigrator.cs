@@ -1,0 +1,61 @@
+using System.Reflection;
+using FluentMigrator;
+using FluentMigrator.Runner;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using TauTauRun.Migrations;
+
+namespace TauTauRun.Web.Data;
+
+/// <summary>
+/// Moves the schema up or down with the migrations in the migrations project. The CLI, the run
+/// command and the tests all migrate through this one class.
+/// </summary>
+public sealed class SchemaMigrator : IDisposable
+{
+    private static readonly Assembly MigrationsAssembly = typeof(CreateEventSettings).Assembly;
+    private readonly ServiceProvider services;
+
+    public SchemaMigrator(string connectionString)
+    {
+        // Migrations run rarely and alone: a pooled connection would only outlive its server.
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        services = new ServiceCollection()
+            .AddFluentMigratorCore()
+            .ConfigureRunner(runner => runner
+                .AddPostgres15_0()
+                .WithGlobalConnectionString(connectionString)
+                .WithVersionTable(new VersionTable())
+                .ScanIn(MigrationsAssembly).For.Migrations())
+            .BuildServiceProvider();
+    }
+
+    /// <summary>The newest migration this build knows.</summary>
+    public static long LatestVersion { get; } = MigrationsAssembly.GetTypes()
+        .Select(type => type.GetCustomAttribute<MigrationAttribute>()?.Version ?? 0)
+        .Max();
+
+    /// <summary>The newest migration applied to the database, 0 for none.</summary>
+    public long CurrentVersion()
+    {
+        using var scope = services.CreateScope();
+        var loader = scope.ServiceProvider.GetRequiredService<IVersionLoader>();
+        loader.LoadVersionInfo();
+        return loader.VersionInfo.Latest();
+    }
+
+    public void MigrateUp()
+    {
+        using var scope = services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
+    }
+
+    /// <summary>Runs the Down of every migration newer than <paramref name="version"/>, newest first.</summary>
+    public void MigrateDownTo(long version)
+    {
+        using var scope = services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<IMigrationRunner>().RollbackToVersion(version);
+    }
+
+    public void Dispose() => services.Dispose();
+}

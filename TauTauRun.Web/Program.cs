@@ -1,0 +1,10 @@
+using TauTauRun.Web;
+using TauTauRun.Web.Cli;
+
+// One binary: with a command word it is the command line (migrate, verify-db, …), otherwise the service.
+return CommandLine.IsCommand(args)
+    ? await CommandLine.RunAsync(args)
+    : await WebHost.RunAsync(args);
+
+/// <summary>Named so tests can host the app with WebApplicationFactory&lt;Program&gt;.</summary>
+public partial class Program;

@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Hosting;
+using Npgsql;
+using Serilog;
+using TauTauRun.Web.Data;
+using TauTauRun.Web.Development;
+using TauTauRun.Web.Health;
+using TauTauRun.Web.Logging;
+
+namespace TauTauRun.Web;
+
+/// <summary>The web service: what <c>systemctl start tautaurun-api</c> and the run command start.</summary>
+public static class WebHost
+{
+    private const string DefaultUrl = "http://localhost:8080";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = AppBuilder.Create(args, logToConsole: true);
+        try
+        {
+            using var embedded = EmbeddedDatabase.StartIfWanted(builder);
+            builder.AddTauTauRunData();
+            builder.Services.AddSystemd();
+            builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+            builder.Services.AddRazorPages();
+            builder.Services.AddTauTauRunHealthChecks();
+            if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+                builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, DefaultUrl);
+
+            var app = builder.Build();
+            await PrepareDatabaseAsync(app);
+            Configure(app);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (StartupException e)
+        {
+            Log.Fatal("{Problem}", e.Message);
+            return 1;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+
+    private static async Task PrepareDatabaseAsync(WebApplication app)
+    {
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        var connectionString = Database.ConnectionString(app.Configuration);
+        await Database.ProbeAsync(dataSource, connectionString, app.Logger);
+        if (!app.Environment.IsDevelopment())
+            return;
+        // The run command: bring the schema up to date and add demo data, so it works with no manual step.
+        using (var migrator = new SchemaMigrator(connectionString))
+            migrator.MigrateUp();
+        await DemoData.SeedAsync(dataSource);
+        // Printed, not logged: log files never hold a password, not even the demo one.
+        Console.WriteLine($"Demo admin login at /admin/login: {DemoData.AdminUsername} / {DemoData.AdminPassword}");
+    }
+
+    private static void Configure(WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/Error");
+        app.UseTauTauRunRequestLogging();
+        app.UseRouting();
+        app.MapStaticAssets();
+        app.MapRazorPages().WithStaticAssets();
+        app.MapTauTauRunHealth();
+    }
+}
