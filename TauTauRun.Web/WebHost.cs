@@ -61,9 +61,10 @@ public static class WebHost
 
     private static void Configure(WebApplication app)
     {
+        // Outermost, so the request line shows the status the client got, after any error page.
+        app.UseTauTauRunRequestLogging();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error");
-        app.UseTauTauRunRequestLogging();
         app.UseRouting();
         app.MapStaticAssets();
         app.MapRazorPages().WithStaticAssets();

@@ -16,7 +16,8 @@ public sealed class TestApp : WebApplicationFactory<Program>
     public TestApp(string? connectionString = null)
     {
         this.connectionString = connectionString ?? TestDatabase.ConnectionString;
-        LogDirectory = Directory.CreateTempSubdirectory("tautaurun-logs-").FullName;
+        // Under the run's temporary root (removed at the end), so tests can read logs after disposing.
+        LogDirectory = Directory.CreateDirectory(Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N"))).FullName;
     }
 
     public string LogDirectory { get; }
@@ -35,12 +36,5 @@ public sealed class TestApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Default", connectionString);
         builder.UseSetting("TauTauRun:LogDirectory", LogDirectory);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && Directory.Exists(LogDirectory))
-            Directory.Delete(LogDirectory, recursive: true);
     }
 }

@@ -88,6 +88,8 @@ public static class TestDatabase
     {
         NpgsqlConnection.ClearAllPools();
         cluster?.Stop("immediate");
+        if (cluster is not null)
+            Directory.Delete(cluster.SocketDirectory, recursive: true);
         Directory.Delete(TempRoot, recursive: true);
     }
 }

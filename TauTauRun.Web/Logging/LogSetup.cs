@@ -48,6 +48,9 @@ public static class LogSetup
             .MinimumLevel.Information()
             // The framework's own request lines carry full URLs with query strings; ours replace them.
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            // Our check logs why it failed and the request line shows the 503; the framework's own
+            // line would add a third error per probe during an outage.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
             .Enrich.FromLogContext()
             .WriteTo.File(all.PathTemplate, outputTemplate: FileTemplate,
                 rollingInterval: RollingInterval.Day, retainedFileCountLimit: RetainedDays, hooks: all)

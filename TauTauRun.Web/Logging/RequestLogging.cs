@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Serilog;
 using Serilog.Events;
 
@@ -24,8 +25,9 @@ public static class RequestLogging
             ];
         });
 
+    /// <summary>The route that was asked for, not the error page a failure was re-run on.</summary>
     private static string RoutePattern(HttpContext context) =>
-        context.GetEndpoint() is RouteEndpoint endpoint
+        (context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint()) is RouteEndpoint endpoint
             ? "/" + endpoint.RoutePattern.RawText?.TrimStart('/')
             : "(no route)";
 }
