@@ -34,6 +34,9 @@ public sealed class TestApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // Outside Development the build's static-asset manifest is not read by default; the published
+        // app has the files themselves, the test host needs the manifest to find wwwroot's.
+        builder.UseStaticWebAssets();
         builder.UseSetting("ConnectionStrings:Default", connectionString);
         builder.UseSetting("TauTauRun:LogDirectory", LogDirectory);
     }

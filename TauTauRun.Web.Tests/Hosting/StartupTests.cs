@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using TauTauRun.Web.Tests.Infrastructure;
+
+namespace TauTauRun.Web.Tests.Hosting;
+
+/// <summary>A service that cannot start says why in one line naming the setting, never with a stack trace.</summary>
+public sealed class StartupTests
+{
+    [TestCase("", "ConnectionStrings__Default is not set")]
+    [TestCase("Hots=localhost;Database=x", "ConnectionStrings__Default is not a valid connection string")]
+    public async Task A_missing_or_malformed_connection_string_stops_the_start_with_one_line(string connectionString, string message)
+    {
+        var (exitCode, output) = await StartAsync(connectionString);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(output, Does.Contain(message));
+        Assert.That(output, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    [Test]
+    public async Task A_database_that_does_not_exist_stops_the_start_naming_the_setting_but_not_the_password()
+    {
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString)
+        {
+            Database = "no_such_database",
+            Password = "pw-must-not-show",
+        }.ConnectionString;
+
+        var (exitCode, output) = await StartAsync(connectionString);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(output, Does.Contain("ConnectionStrings__Default is wrong").And.Contain("no_such_database"));
+        Assert.That(output, Does.Not.Contain("pw-must-not-show").And.Not.Contain("   at "));
+    }
+
+    private static async Task<(int ExitCode, string Output)> StartAsync(string connectionString)
+    {
+        var logs = Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N"));
+        var environment = PublishedApp.Environment(logs, connectionString);
+        using var process = Process.Start(PublishedApp.StartInfo("dotnet", [PublishedApp.Dll, "--urls", "http://127.0.0.1:0"], environment))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+        }
+        return (process.ExitCode, await output + await error);
+    }
+}

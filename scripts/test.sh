@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real PostgreSQL, a real SMTP server and real Chromium. Installs
+# PostgreSQL 15 and Chromium when they are missing and this runs as root.
+# Usage: scripts/test.sh [dotnet test options, e.g. --filter FullyQualifiedName~Health]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/prerequisites.sh
+source scripts/lib/prerequisites.sh
+need_postgres
+need_chromium
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test TauTauRun.sln --blame-hang-timeout 10m --logger "trx;LogFileName=results.trx" \
+  --results-directory "$results" "$@" || status=$?
+
+# One plain closing line for any reader: "N passed, N failed, N skipped".
+if [[ -f $results/results.trx ]]; then
+  counters=$(grep -o '<Counters [^>]*>' "$results/results.trx")
+  count() { grep -o " $1=\"[0-9]*\"" <<<"$counters" | grep -o '[0-9]*'; }
+  echo "$(count passed) passed, $(count failed) failed, $(( $(count total) - $(count executed) )) skipped"
+fi
+exit "$status"
