@@ -3,6 +3,7 @@ using Npgsql;
 using Serilog;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Development;
+using TauTauRun.Web.Email;
 using TauTauRun.Web.Health;
 using TauTauRun.Web.Logging;
 
@@ -20,6 +21,7 @@ public static class WebHost
         {
             using var embedded = EmbeddedDatabase.StartIfWanted(builder);
             builder.AddTauTauRunData();
+            builder.AddTauTauRunEmail(deliver: true);
             builder.Services.AddSystemd();
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
             builder.Services.AddRazorPages();
@@ -46,6 +48,8 @@ public static class WebHost
 
     private static async Task PrepareDatabaseAsync(WebApplication app)
     {
+        // Mail settings are read here, so a wrong one stops the start rather than the first message.
+        app.Logger.LogInformation("Mail goes to {Transport}", app.Services.GetRequiredService<IMailTransport>().Describe());
         var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
         var connectionString = Database.ConnectionString(app.Configuration);
         await Database.ProbeAsync(dataSource, connectionString, app.Logger);

@@ -12,10 +12,13 @@ namespace TauTauRun.Web.Tests.Infrastructure;
 public sealed class TestApp : WebApplicationFactory<Program>
 {
     private readonly string connectionString;
+    private readonly IReadOnlyDictionary<string, string?> settings;
 
-    public TestApp(string? connectionString = null)
+    /// <param name="settings">Extra configuration, by key (e.g. SMTP_HOST, Email:RetryBase).</param>
+    public TestApp(string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         this.connectionString = connectionString ?? TestDatabase.ConnectionString;
+        this.settings = settings ?? new Dictionary<string, string?>();
         // Under the run's temporary root (removed at the end), so tests can read logs after disposing.
         LogDirectory = Directory.CreateDirectory(Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N"))).FullName;
     }
@@ -39,5 +42,9 @@ public sealed class TestApp : WebApplicationFactory<Program>
         builder.UseStaticWebAssets();
         builder.UseSetting("ConnectionStrings:Default", connectionString);
         builder.UseSetting("TauTauRun:LogDirectory", LogDirectory);
+        // Mail goes to a pickup folder of this app's own unless a test brings an SMTP server.
+        builder.UseSetting("TauTauRun:MailPickupDirectory", Path.Combine(LogDirectory, "mail"));
+        foreach (var (key, value) in settings)
+            builder.UseSetting(key, value);
     }
 }

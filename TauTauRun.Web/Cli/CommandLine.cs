@@ -1,6 +1,7 @@
 using Npgsql;
 using Serilog;
 using TauTauRun.Web.Development;
+using TauTauRun.Web.Email;
 
 namespace TauTauRun.Web.Cli;
 
@@ -10,7 +11,7 @@ namespace TauTauRun.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly ICommand[] Commands = [new MigrateCommand(), new VerifyDbCommand()];
+    private static readonly ICommand[] Commands = [new MigrateCommand(), new VerifyDbCommand(), new ResendFailedEmailsCommand()];
 
     /// <summary>A first word that is not an option (<c>--urls …</c>) names a command.</summary>
     public static bool IsCommand(string[] args) =>
@@ -35,6 +36,7 @@ public static class CommandLine
             var run = command.Prepare(args[1..]);
             using var embedded = EmbeddedDatabase.StartIfWanted(builder);
             builder.AddTauTauRunData();
+            builder.AddTauTauRunEmail(deliver: false);
             await using var app = builder.Build();
             Log.Information("Command {Command} started", name);
             await run(app.Services, Console.Out);

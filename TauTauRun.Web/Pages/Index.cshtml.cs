@@ -23,7 +23,7 @@ public sealed class IndexModel(NpgsqlDataSource dataSource, EventSettingsStore s
 
     public sealed record Category(string Name, int DistanceMeters, long PriceMinor, string Currency)
     {
-        public string Price => $"{Currency} {PriceMinor / 100}.{PriceMinor % 100:00}";
+        public string Price => Money.Format(PriceMinor, Currency);
         public string Distance => $"{DistanceMeters / 1000.0:0.#} km";
     }
 }

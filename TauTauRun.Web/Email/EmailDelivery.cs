@@ -1,0 +1,137 @@
+using Dapper;
+using MailKit.Net.Smtp;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Npgsql;
+
+namespace TauTauRun.Web.Email;
+
+/// <summary>
+/// Delivers due messages from the outbox, one batch at a time. A batch is claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c> and a lease, so any number of workers in any number of instances
+/// share the work without sending a message twice, and a crashed worker's batch comes back when its
+/// lease runs out. Delivery is at least once: a crash between the server's acceptance and the
+/// database update sends the message again, with the same Message-ID.
+/// </summary>
+public sealed class EmailDelivery(
+    NpgsqlDataSource dataSource, IMailTransport transport, EmailSettings settings,
+    IOptions<EmailDeliveryOptions> options, ILogger<EmailDelivery> logger)
+{
+    private EmailDeliveryOptions Options => options.Value;
+
+    /// <summary>Claims and sends one batch. Returns how many messages it claimed.</summary>
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var batch = await ClaimAsync(cancellationToken);
+        if (batch.Count == 0)
+            return 0;
+
+        var sent = 0;
+        IMailSession? session = null;
+        try
+        {
+            session = await transport.OpenAsync(cancellationToken);
+            foreach (var message in batch)
+            {
+                if (await SendOneAsync(session, message, cancellationToken))
+                    sent++;
+            }
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            // The connection is gone: every message of the batch not yet settled waits for its retry.
+            logger.LogWarning("Email delivery through {Transport} failed: {Reason}", transport.Describe(), e.Message);
+            foreach (var message in batch)
+                await MarkFailedAsync(message, $"{e.GetType().Name}: {e.Message}", permanent: false, onlyIfClaimed: true);
+        }
+        finally
+        {
+            if (session is not null)
+                await session.DisposeAsync();
+        }
+        logger.LogInformation("Email batch: {Sent} of {Claimed} delivered through {Transport}", sent, batch.Count, transport.Describe());
+        return batch.Count;
+    }
+
+    /// <summary>Sends one message; a refusal of this message alone is settled here and the connection goes on.</summary>
+    private async Task<bool> SendOneAsync(IMailSession session, OutboxMessage message, CancellationToken cancellationToken)
+    {
+        MimeMessage mime;
+        try
+        {
+            mime = message.ToMimeMessage(settings.From);
+        }
+        catch (ParseException)
+        {
+            await MarkFailedAsync(message, "the recipient is not a valid address", permanent: true);
+            return false;
+        }
+        try
+        {
+            await session.SendAsync(mime, cancellationToken);
+        }
+        catch (SmtpCommandException e)
+        {
+            // 5xx is the server's final word on this message; 4xx asks us to come back later.
+            var permanent = (int)e.StatusCode >= 500;
+            logger.LogWarning("Email {EmailId} ({Kind}) refused with SMTP {Code} on attempt {Attempt}{Final}",
+                message.Id, message.Kind, (int)e.StatusCode, message.Attempts, permanent ? ", not retried" : "");
+            await MarkFailedAsync(message, $"SMTP {(int)e.StatusCode}: {e.Message}", permanent);
+            return false;
+        }
+        await ExecuteAsync("""
+            UPDATE email_logs
+            SET status = 'SENT', sent_at = now(), last_attempt_at = now(), claimed_until = NULL,
+                next_attempt_at = NULL, last_error = NULL
+            WHERE id = @Id
+            """, new { message.Id });
+        return true;
+    }
+
+    private async Task<List<OutboxMessage>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<OutboxMessage>(new CommandDefinition("""
+            UPDATE email_logs e
+            SET claimed_until = now() + @Lease, attempts = e.attempts + 1
+            FROM (SELECT id FROM email_logs
+                  WHERE status <> 'SENT' AND next_attempt_at <= now()
+                    AND (claimed_until IS NULL OR claimed_until < now())
+                  ORDER BY next_attempt_at, id
+                  LIMIT @BatchSize
+                  FOR UPDATE SKIP LOCKED) due
+            WHERE e.id = due.id
+            RETURNING e.id, e.kind, e.recipient, e.subject, e.html_body AS HtmlBody, e.text_body AS TextBody,
+                      e.message_id AS MessageId, e.attempts
+            """, new { Options.Lease, Options.BatchSize }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    private Task MarkFailedAsync(OutboxMessage message, string error, bool permanent, bool onlyIfClaimed = false)
+    {
+        var retry = !permanent && message.Attempts < Options.MaxAttempts;
+        // onlyIfClaimed: after a broken connection, messages this batch already settled stay as they are.
+        return ExecuteAsync($"""
+            UPDATE email_logs
+            SET status = 'FAILED', last_attempt_at = now(), claimed_until = NULL, last_error = @error,
+                next_attempt_at = CASE WHEN @retry THEN now() + @delay END
+            WHERE id = @Id {(onlyIfClaimed ? "AND claimed_until IS NOT NULL AND status <> 'SENT'" : "")}
+            """, new { message.Id, error = Truncate(error), retry, delay = Options.RetryDelay(message.Attempts) });
+    }
+
+    private async Task ExecuteAsync(string sql, object parameters)
+    {
+        // Settling must not be cancelled half-way by shutdown: an unsettled message would only be
+        // sent again after its lease, which is allowed but avoidable.
+        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        await connection.ExecuteAsync(sql, parameters);
+    }
+
+    private static bool IsConnectionFailure(Exception e) =>
+        e is IOException or System.Net.Sockets.SocketException or MailKit.ProtocolException
+            or MailKit.ServiceNotConnectedException or MailKit.Security.AuthenticationException
+            or System.Security.Authentication.AuthenticationException or SmtpCommandException or TimeoutException
+            or OperationCanceledException;
+
+    private static string Truncate(string value) => value.Length <= 1000 ? value : value[..1000];
+}

@@ -1,0 +1,15 @@
+namespace TauTauRun.Web.Email;
+
+/// <summary>The kinds of message, as stored in <c>email_logs.kind</c> (the column's CHECK lists the same).</summary>
+public static class EmailKind
+{
+    public const string RegistrationReceived = "REGISTRATION_RECEIVED";
+    public const string PaymentConfirmed = "PAYMENT_CONFIRMED";
+    public const string RegistrationCancelled = "REGISTRATION_CANCELLED";
+    public const string RegistrationExpired = "REGISTRATION_EXPIRED";
+    public const string WaitlistOffer = "WAITLIST_OFFER";
+    public const string StatusLink = "STATUS_LINK";
+
+    public static readonly IReadOnlyList<string> All =
+        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink];
+}

@@ -1,0 +1,38 @@
+using Dapper;
+using Npgsql;
+using TauTauRun.Web.Data;
+
+namespace TauTauRun.Web.Email;
+
+/// <summary>
+/// Puts a runner's message into <c>email_logs</c> inside the caller's transaction: it is sent only if
+/// the change that caused it commits, and it cannot be lost once it has. The Message-ID is fixed here,
+/// so every retry of the message carries the same one.
+/// </summary>
+public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings emailSettings)
+{
+    /// <param name="statusToken">The runner's current secret token, for kinds whose message links to the status page.</param>
+    public async Task<long> QueueAsync(NpgsqlTransaction transaction, long participantId, string kind, string? statusToken = null)
+    {
+        var connection = transaction.Connection!;
+        var runner = await connection.QuerySingleAsync<RunnerDetails>("""
+            SELECT p.email AS Email, p.full_name AS FullName, p.reference AS Reference, c.name AS CategoryName,
+                   p.amount_due_minor AS AmountDueMinor, p.currency AS Currency, p.bib AS Bib,
+                   p.created_at AS CreatedAt, p.offer_expires_at AS OfferExpiresAt
+            FROM participants p JOIN race_categories c ON c.id = p.category_id
+            WHERE p.id = @participantId
+            """, new { participantId }, transaction);
+        var settings = await settingsStore.LoadAsync();
+        var email = EmailTemplates.Render(kind, settings, runner, statusToken is null ? null : StatusUrl(statusToken));
+
+        return await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO email_logs (participant_id, kind, recipient, subject, html_body, text_body, message_id)
+            VALUES (@participantId, @kind, @recipient, @Subject, @Html, @Text, @messageId)
+            RETURNING id
+            """, new { participantId, kind, recipient = runner.Email, email.Subject, email.Html, email.Text, messageId = NewMessageId() }, transaction);
+    }
+
+    public string StatusUrl(string token) => new Uri(emailSettings.PublicBaseUrl, $"status/{token}").ToString();
+
+    private string NewMessageId() => $"{Guid.NewGuid():N}@{emailSettings.MessageIdDomain}";
+}

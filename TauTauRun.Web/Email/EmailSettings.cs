@@ -1,0 +1,61 @@
+using MailKit.Security;
+using MimeKit;
+
+namespace TauTauRun.Web.Email;
+
+/// <summary>
+/// Outgoing mail, from the plan's environment variables (<c>SMTP_HOST</c>, <c>SMTP_PORT</c>,
+/// <c>SMTP_USERNAME</c>, <c>SMTP_PASSWORD</c>, <c>SMTP_FROM</c>, <c>SMTP_SECURITY</c>). Without
+/// <c>SMTP_HOST</c> messages are written as .eml files to <see cref="PickupDirectory"/>.
+/// </summary>
+public sealed class EmailSettings
+{
+    public string? Host { get; private init; }
+    public int Port { get; private init; }
+    public string? Username { get; private init; }
+    public string? Password { get; private init; }
+    public SecureSocketOptions Security { get; private init; }
+    public required MailboxAddress From { get; init; }
+    public required string PickupDirectory { get; init; }
+    /// <summary>Where runners' links point, e.g. https://register.tautaurun.com.</summary>
+    public required Uri PublicBaseUrl { get; init; }
+
+    public bool UsesPickupDirectory => Host is null;
+    public string MessageIdDomain => From.Domain.Length > 0 ? From.Domain : "tautaurun.local";
+
+    public static EmailSettings Read(IConfiguration configuration)
+    {
+        var host = Blank(configuration["SMTP_HOST"]);
+        var port = Blank(configuration["SMTP_PORT"]) is { } portText
+            ? int.TryParse(portText, out var p) && p is > 0 and < 65536 ? p : throw new StartupException($"SMTP_PORT '{portText}' is not a port number")
+            : 587;
+        var from = Blank(configuration["SMTP_FROM"]) ?? (host is null ? "Tau-Tau Run <noreply@tautaurun.local>" :
+            throw new StartupException("SMTP_FROM is not set: give the sender, e.g. 'Tau-Tau Run <noreply@example.org>'"));
+        if (!MailboxAddress.TryParse(from, out var fromAddress))
+            throw new StartupException($"SMTP_FROM '{from}' is not an email address");
+        var baseUrl = configuration["TauTauRun:PublicBaseUrl"] ?? "http://localhost:8080";
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var publicBaseUrl))
+            throw new StartupException($"TauTauRun__PublicBaseUrl '{baseUrl}' is not an absolute URL");
+        return new EmailSettings
+        {
+            Host = host,
+            Port = port,
+            Username = Blank(configuration["SMTP_USERNAME"]),
+            Password = Blank(configuration["SMTP_PASSWORD"]),
+            Security = ParseSecurity(Blank(configuration["SMTP_SECURITY"])),
+            From = fromAddress,
+            PickupDirectory = Path.GetFullPath(configuration["TauTauRun:MailPickupDirectory"] ?? "/var/lib/tautaurun/mail"),
+            PublicBaseUrl = publicBaseUrl,
+        };
+    }
+
+    private static SecureSocketOptions ParseSecurity(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "starttls" => SecureSocketOptions.StartTls,
+        "ssl" => SecureSocketOptions.SslOnConnect,
+        "none" => SecureSocketOptions.None,
+        _ => throw new StartupException($"SMTP_SECURITY '{value}' is not one of none, starttls, ssl"),
+    };
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

@@ -1,0 +1,26 @@
+using TauTauRun.Web.Health;
+
+namespace TauTauRun.Web.Email;
+
+public static class EmailSetup
+{
+    /// <param name="deliver">The service delivers; command-line commands only queue.</param>
+    public static void AddTauTauRunEmail(this WebApplicationBuilder builder, bool deliver)
+    {
+        // Read when first needed, so a command that sends no mail is not stopped by a mail setting.
+        builder.Services.AddSingleton(_ => EmailSettings.Read(builder.Configuration));
+        builder.Services.AddSingleton<EmailOutbox>();
+        builder.Services.AddSingleton<FailedEmailResender>();
+        if (!deliver)
+            return;
+        builder.Services.Configure<EmailDeliveryOptions>(builder.Configuration.GetSection("Email"));
+        builder.Services.AddSingleton<IMailTransport>(services =>
+        {
+            var settings = services.GetRequiredService<EmailSettings>();
+            return settings.UsesPickupDirectory ? new PickupFolderTransport(settings) : new SmtpTransport(settings);
+        });
+        builder.Services.AddSingleton<EmailDelivery>();
+        builder.Services.AddHostedService<EmailDeliveryWorker>();
+        builder.Services.AddHealthChecks().AddCheck<EmailHealthCheck>("email");
+    }
+}

@@ -1,0 +1,94 @@
+using TauTauRun.Web.Data;
+
+namespace TauTauRun.Web.Email;
+
+/// <summary>What the templates need to know about a runner, loaded with the message's transaction.</summary>
+public sealed record RunnerDetails(
+    string Email, string FullName, string Reference, string CategoryName, long AmountDueMinor, string Currency,
+    int? Bib, DateTime CreatedAt, DateTime? OfferExpiresAt);
+
+/// <summary>
+/// The text of every message a runner gets. The event's name, date, place and bank details come from
+/// the settings; links to the runner's status page only when the caller has a fresh token for it.
+/// </summary>
+public static class EmailTemplates
+{
+    public static RenderedEmail Render(string kind, EventSettings settings, RunnerDetails runner, string? statusUrl) => kind switch
+    {
+        EmailKind.RegistrationReceived => RegistrationReceived(settings, runner, Required(statusUrl, kind)),
+        EmailKind.PaymentConfirmed => PaymentConfirmed(settings, runner),
+        EmailKind.RegistrationCancelled => RegistrationCancelled(settings, runner),
+        EmailKind.RegistrationExpired => RegistrationExpired(settings, runner),
+        EmailKind.WaitlistOffer => WaitlistOffer(settings, runner, Required(statusUrl, kind)),
+        EmailKind.StatusLink => StatusLink(settings, runner, Required(statusUrl, kind)),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no template for this kind"),
+    };
+
+    private static RenderedEmail RegistrationReceived(EventSettings settings, RunnerDetails runner, string statusUrl)
+    {
+        var deadline = runner.CreatedAt.AddDays(settings.PaymentDeadlineDays);
+        return new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"we have your registration for the {runner.CategoryName} at {settings.Name} on {When(settings, settings.StartsAt)}, {settings.Place}. Your place is held until {When(settings, deadline)}: please pay by bank transfer before then.")
+            .Facts(PaymentFacts(settings, runner))
+            .Paragraph("Please use the payment reference exactly as shown, so we can match your payment. You will get your bib number by email once the payment has arrived.")
+            .Link("Your registration (status, details, cancellation)", statusUrl)
+            .Paragraph("Keep this link to yourself: anyone who has it can see and change your registration.")
+            .Build($"Registration received: {runner.Reference} – {settings.Name}", settings.Name);
+    }
+
+    private static RenderedEmail PaymentConfirmed(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"your payment has arrived: you are registered for the {runner.CategoryName} at {settings.Name}.")
+            .Facts(("Bib number", runner.Bib?.ToString() ?? "to be assigned"), ("Registration", runner.Reference),
+                ("Race", runner.CategoryName), ("Start", When(settings, settings.StartsAt)), ("Place", settings.Place))
+            .Paragraph("See you at the start!")
+            .Build($"Payment confirmed – your bib is {runner.Bib} – {settings.Name}", settings.Name);
+
+    private static RenderedEmail RegistrationCancelled(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"your registration {runner.Reference} for the {runner.CategoryName} at {settings.Name} has been cancelled, and your place has been given back.")
+            .Paragraph("If this is a mistake, or you already paid, please reply to this email.")
+            .Build($"Registration cancelled: {runner.Reference} – {settings.Name}", settings.Name);
+
+    private static RenderedEmail RegistrationExpired(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"we did not receive the payment for your registration {runner.Reference} ({runner.CategoryName}) within {settings.PaymentDeadlineDays} days, so the place has been released.")
+            .Paragraph("If you paid in the last few days, please reply to this email with the date of your transfer and we will sort it out. You are welcome to register again while places are available.")
+            .Build($"Registration expired: {runner.Reference} – {settings.Name}", settings.Name);
+
+    private static RenderedEmail WaitlistOffer(EventSettings settings, RunnerDetails runner, string statusUrl) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"a place in the {runner.CategoryName} at {settings.Name} has become free and it is yours if you accept it before {When(settings, runner.OfferExpiresAt ?? runner.CreatedAt)}.")
+            .Link("Accept or decline the place", statusUrl)
+            .Facts(PaymentFacts(settings, runner))
+            .Paragraph("After accepting, please pay by bank transfer with the payment reference shown. If you do not accept in time, the place goes to the next runner on the waiting list.")
+            .Build($"A place is free for you – {settings.Name}", settings.Name);
+
+    private static RenderedEmail StatusLink(EventSettings settings, RunnerDetails runner, string statusUrl) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"here is the link to your registration {runner.Reference} ({runner.CategoryName}) at {settings.Name}. Links sent before this one no longer work.")
+            .Link("Your registration", statusUrl)
+            .Paragraph("If you did not ask for this email, you can ignore it.")
+            .Build($"Your registration link – {settings.Name}", settings.Name);
+
+    private static (string, string)[] PaymentFacts(EventSettings settings, RunnerDetails runner) =>
+    [
+        ("Amount", Money.Format(runner.AmountDueMinor, runner.Currency)),
+        ("Payment reference", runner.Reference),
+        ("Account holder", settings.BankAccountHolder),
+        ("IBAN", settings.BankIban),
+        ("BIC", settings.BankBic),
+    ];
+
+    private static string When(EventSettings settings, DateTime utc) =>
+        settings.Local(utc).ToString("dddd d MMMM yyyy, HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Required(string? statusUrl, string kind) =>
+        statusUrl ?? throw new ArgumentException($"{kind} needs the runner's status link", nameof(statusUrl));
+}
