@@ -6,6 +6,8 @@ using TauTauRun.Web.Development;
 using TauTauRun.Web.Email;
 using TauTauRun.Web.Health;
 using TauTauRun.Web.Logging;
+using TauTauRun.Web.Registration;
+using Microsoft.AspNetCore.HttpOverrides;
 
 namespace TauTauRun.Web;
 
@@ -24,7 +26,13 @@ public static class WebHost
             builder.AddTauTauRunEmail(deliver: true);
             builder.Services.AddSystemd();
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
-            builder.Services.AddRazorPages();
+            builder.AddTauTauRunRegistration();
+            // Razor Pages check the antiforgery token of every POST by default.
+            builder.Services.AddRazorPages()
+                .AddMvcOptions(mvc => mvc.ModelBindingMessageProvider.SetAttemptedValueIsInvalidAccessor(
+                    (_, field) => $"Please enter a valid {field.ToLowerInvariant()}."))
+                // Validation happens on the server; the client-side attributes would only add weight.
+                .AddViewOptions(views => views.HtmlHelperOptions.ClientValidationEnabled = false);
             builder.Services.AddTauTauRunHealthChecks();
             if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
                 builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, DefaultUrl);
@@ -69,7 +77,9 @@ public static class WebHost
         app.UseTauTauRunRequestLogging();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error");
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseRouting();
+        app.UseRateLimiter();
         app.MapStaticAssets();
         app.MapRazorPages().WithStaticAssets();
         app.MapTauTauRunHealth();

@@ -16,7 +16,6 @@ public sealed class CreateParticipants : Migration
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             reference text NOT NULL CHECK (reference ~ '^TTR-[0-9A-HJKMNP-TV-Z]{6}$'),
             access_token_hash bytea NOT NULL CHECK (octet_length(access_token_hash) = 32),
-            submission_key uuid,
             category_id bigint NOT NULL REFERENCES race_categories (id),
             payment_status text NOT NULL CHECK (payment_status IN
                 ('PENDING', 'PAID', 'WAITLISTED', 'OFFERED', 'CANCELLED', 'EXPIRED', 'REFUNDED')),
@@ -48,7 +47,6 @@ public sealed class CreateParticipants : Migration
             status_changed_at timestamptz NOT NULL DEFAULT now(),
             CONSTRAINT participants_reference_key UNIQUE (reference),
             CONSTRAINT participants_access_token_hash_key UNIQUE (access_token_hash),
-            CONSTRAINT participants_submission_key_key UNIQUE (submission_key),
             CONSTRAINT participants_bib_key UNIQUE (bib),
             CONSTRAINT participants_paid_has_payment CHECK
                 (payment_status <> 'PAID' OR (amount_paid_minor IS NOT NULL AND paid_on IS NOT NULL AND bib IS NOT NULL)),

@@ -44,6 +44,10 @@ public sealed class TestApp : WebApplicationFactory<Program>
         builder.UseSetting("TauTauRun:LogDirectory", LogDirectory);
         // Mail goes to a pickup folder of this app's own unless a test brings an SMTP server.
         builder.UseSetting("TauTauRun:MailPickupDirectory", Path.Combine(LogDirectory, "mail"));
+        // Tests post far more than a runner would; the rate-limit test sets its own limit.
+        builder.UseSetting("RateLimits:RunnerPostsPerMinute", "1000000");
+        // The expiry sweep runs when a test calls it, not in the background of others.
+        builder.UseSetting("Jobs:ExpiryInterval", "01:00:00");
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
     }

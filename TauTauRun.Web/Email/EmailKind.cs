@@ -9,7 +9,8 @@ public static class EmailKind
     public const string RegistrationExpired = "REGISTRATION_EXPIRED";
     public const string WaitlistOffer = "WAITLIST_OFFER";
     public const string StatusLink = "STATUS_LINK";
+    public const string WaitlistJoined = "WAITLIST_JOINED";
 
     public static readonly IReadOnlyList<string> All =
-        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink];
+        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined];
 }

@@ -5,7 +5,7 @@ namespace TauTauRun.Web.Email;
 /// <summary>What the templates need to know about a runner, loaded with the message's transaction.</summary>
 public sealed record RunnerDetails(
     string Email, string FullName, string Reference, string CategoryName, long AmountDueMinor, string Currency,
-    int? Bib, DateTime CreatedAt, DateTime? OfferExpiresAt);
+    int? Bib, DateTime PendingSince, DateTime? OfferExpiresAt);
 
 /// <summary>
 /// The text of every message a runner gets. The event's name, date, place and bank details come from
@@ -21,12 +21,13 @@ public static class EmailTemplates
         EmailKind.RegistrationExpired => RegistrationExpired(settings, runner),
         EmailKind.WaitlistOffer => WaitlistOffer(settings, runner, Required(statusUrl, kind)),
         EmailKind.StatusLink => StatusLink(settings, runner, Required(statusUrl, kind)),
+        EmailKind.WaitlistJoined => WaitlistJoined(settings, runner, Required(statusUrl, kind)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no template for this kind"),
     };
 
     private static RenderedEmail RegistrationReceived(EventSettings settings, RunnerDetails runner, string statusUrl)
     {
-        var deadline = runner.CreatedAt.AddDays(settings.PaymentDeadlineDays);
+        var deadline = runner.PendingSince.AddDays(settings.PaymentDeadlineDays);
         return new EmailBody()
             .Paragraph($"Hello {runner.FullName},")
             .Paragraph($"we have your registration for the {runner.CategoryName} at {settings.Name} on {When(settings, settings.StartsAt)}, {settings.Place}. Your place is held until {When(settings, deadline)}: please pay by bank transfer before then.")
@@ -63,7 +64,7 @@ public static class EmailTemplates
     private static RenderedEmail WaitlistOffer(EventSettings settings, RunnerDetails runner, string statusUrl) =>
         new EmailBody()
             .Paragraph($"Hello {runner.FullName},")
-            .Paragraph($"a place in the {runner.CategoryName} at {settings.Name} has become free and it is yours if you accept it before {When(settings, runner.OfferExpiresAt ?? runner.CreatedAt)}.")
+            .Paragraph($"a place in the {runner.CategoryName} at {settings.Name} has become free and it is yours if you accept it before {When(settings, runner.OfferExpiresAt ?? runner.PendingSince)}.")
             .Link("Accept or decline the place", statusUrl)
             .Facts(PaymentFacts(settings, runner))
             .Paragraph("After accepting, please pay by bank transfer with the payment reference shown. If you do not accept in time, the place goes to the next runner on the waiting list.")
@@ -76,6 +77,14 @@ public static class EmailTemplates
             .Link("Your registration", statusUrl)
             .Paragraph("If you did not ask for this email, you can ignore it.")
             .Build($"Your registration link – {settings.Name}", settings.Name);
+
+    private static RenderedEmail WaitlistJoined(EventSettings settings, RunnerDetails runner, string statusUrl) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"the {runner.CategoryName} at {settings.Name} is full, and you are on its waiting list (reference {runner.Reference}). Nothing to pay now.")
+            .Paragraph($"When a place frees up, the first runner on the list gets an email and {settings.WaitlistOfferHours} hours to accept it.")
+            .Link("Your place on the waiting list", statusUrl)
+            .Build($"You are on the waiting list – {settings.Name}", settings.Name);
 
     private static (string, string)[] PaymentFacts(EventSettings settings, RunnerDetails runner) =>
     [

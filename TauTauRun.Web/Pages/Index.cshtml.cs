@@ -5,25 +5,35 @@ using TauTauRun.Web.Data;
 
 namespace TauTauRun.Web.Pages;
 
+/// <summary>The event page: what, when, where, each race with its price and places left.</summary>
 public sealed class IndexModel(NpgsqlDataSource dataSource, EventSettingsStore settings) : PageModel
 {
     public EventSettings Event { get; private set; } = new();
     public IReadOnlyList<Category> Categories { get; private set; } = [];
+    public RegistrationWindow Window { get; private set; }
+
+    public enum RegistrationWindow { NotYetOpen, Open, Closed }
 
     public async Task OnGetAsync()
     {
         Event = await settings.LoadAsync();
+        var now = DateTime.UtcNow;
+        Window = now < Event.RegistrationOpensAt ? RegistrationWindow.NotYetOpen
+            : now < Event.RegistrationClosesAt ? RegistrationWindow.Open
+            : RegistrationWindow.Closed;
         await using var connection = await dataSource.OpenConnectionAsync();
         Categories = (await connection.QueryAsync<Category>("""
-            SELECT name, distance_meters, price_minor, currency
-            FROM race_categories
-            ORDER BY sort_order, name
+            SELECT c.id, c.name, c.distance_meters, c.price_minor, c.currency, c.minimum_age, c.is_open,
+                   (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL) AS places_left
+            FROM race_categories c
+            ORDER BY c.sort_order, c.name
             """)).AsList();
     }
 
-    public sealed record Category(string Name, int DistanceMeters, long PriceMinor, string Currency)
+    public sealed record Category(long Id, string Name, int DistanceMeters, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, long PlacesLeft)
     {
         public string Price => Money.Format(PriceMinor, Currency);
         public string Distance => $"{DistanceMeters / 1000.0:0.#} km";
+        public string Availability => !IsOpen ? "closed" : PlacesLeft == 0 ? "sold out – waiting list open" : $"{PlacesLeft} places left";
     }
 }

@@ -1,0 +1,46 @@
+using System.Net;
+using Dapper;
+using Npgsql;
+
+namespace TauTauRun.Web.Tests.Infrastructure;
+
+/// <summary>Registrations made through the public form, as runners make them.</summary>
+public static class Runners
+{
+    /// <summary>A complete, valid form for <paramref name="categoryId"/>.</summary>
+    public static Dictionary<string, string> Form(long categoryId, string? email = null) => new()
+    {
+        ["Form.CategoryId"] = categoryId.ToString(),
+        ["Form.FullName"] = "Anna de Vries",
+        ["Form.Email"] = email ?? $"runner-{Guid.NewGuid():N}@runners.test",
+        ["Form.Phone"] = "+31 6 1234 5678",
+        ["Form.DateOfBirth"] = "1990-04-01",
+        ["Form.Gender"] = "F",
+        ["Form.TshirtSize"] = "M",
+        ["Form.EmergencyContactName"] = "Jan de Vries",
+        ["Form.EmergencyContactPhone"] = "06-87654321",
+        ["Form.AcceptWaiver"] = "true",
+    };
+
+    /// <summary>GETs the form and posts it; the response is not followed (see its Location).</summary>
+    public static async Task<HttpResponseMessage> RegisterAsync(TestApp app, IReadOnlyDictionary<string, string> values)
+    {
+        var client = new FormClient(NewClient(app));
+        var page = await client.GetAsync("/register");
+        return await client.SubmitAsync(page, "/register", values, "form.runner-form");
+    }
+
+    /// <summary>A client that keeps cookies and shows redirects instead of following them.</summary>
+    public static HttpClient NewClient(TestApp app) =>
+        app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    /// <summary>The status link a successful registration redirects to.</summary>
+    public static string StatusPath(HttpResponseMessage response)
+    {
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "the registration should have succeeded");
+        return response.Headers.Location!.OriginalString.Split('?')[0];
+    }
+
+    public static async Task<string> StatusOfAsync(NpgsqlConnection connection, string email) =>
+        await connection.ExecuteScalarAsync<string>("SELECT payment_status FROM participants WHERE email = @email", new { email }) ?? "";
+}

@@ -1,0 +1,65 @@
+using Dapper;
+using Npgsql;
+using TauTauRun.Web.Data;
+using TauTauRun.Web.Email;
+using TauTauRun.Web.Registration;
+
+namespace TauTauRun.Web.Jobs;
+
+/// <summary>
+/// Releases places whose holders let them go: PENDING registrations unpaid after the payment deadline
+/// (EXPIRED, with an email) and offers not accepted in time (EXPIRED, no email: they were told the
+/// deadline). Each freed place goes to the waiting list. One instance sweeps at a time (an advisory
+/// lock); the others skip that round.
+/// </summary>
+public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, Places places, EmailOutbox outbox)
+{
+    private const int BatchSize = 500;
+
+    public sealed record Sweep(int Expired, int OffersLapsed, bool Skipped);
+
+    public async Task<Sweep> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var days = (await settingsStore.LoadAsync()).PaymentDeadlineDays;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_xact_lock(hashtext('payment-expiry'))", transaction: transaction))
+            return new Sweep(0, 0, Skipped: true);
+
+        var expired = (await connection.QueryAsync<long>("""
+            UPDATE participants SET payment_status = 'EXPIRED', status_changed_at = now(), updated_at = now()
+            WHERE id IN (SELECT id FROM participants
+                         WHERE payment_status = 'PENDING' AND status_changed_at < now() - make_interval(days => @days)
+                         ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """, new { days, BatchSize }, transaction)).AsList();
+        foreach (var id in expired)
+        {
+            await outbox.QueueAsync(transaction, id, EmailKind.RegistrationExpired);
+            await places.ReleaseAsync(transaction, id);
+        }
+
+        var lapsed = (await connection.QueryAsync<long>("""
+            UPDATE participants SET payment_status = 'EXPIRED', offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
+            WHERE id IN (SELECT id FROM participants
+                         WHERE payment_status = 'OFFERED' AND offer_expires_at < now()
+                         ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """, new { BatchSize }, transaction)).AsList();
+        foreach (var id in lapsed)
+            await places.ReleaseAsync(transaction, id);
+
+        // Places can also be free with runners waiting after a capacity raise or a rolled-back
+        // registration: every sweep hands those out too.
+        var waiting = await connection.QueryAsync<long>("""
+            SELECT DISTINCT s.category_id FROM category_slots s
+            WHERE s.participant_id IS NULL
+              AND EXISTS (SELECT 1 FROM participants p WHERE p.category_id = s.category_id AND p.payment_status = 'WAITLISTED')
+            """, transaction: transaction);
+        foreach (var categoryId in waiting)
+            await places.OfferFreePlacesAsync(transaction, categoryId);
+
+        await transaction.CommitAsync(cancellationToken);
+        return new Sweep(expired.Count, lapsed.Count, Skipped: false);
+    }
+}

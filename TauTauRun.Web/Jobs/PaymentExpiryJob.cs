@@ -1,0 +1,32 @@
+using Npgsql;
+
+namespace TauTauRun.Web.Jobs;
+
+/// <summary>Runs <see cref="PaymentExpiry"/> every <c>Jobs:ExpiryInterval</c> (default one minute).</summary>
+internal sealed class PaymentExpiryJob(PaymentExpiry expiry, IConfiguration configuration, ILogger<PaymentExpiryJob> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = configuration.GetValue("Jobs:ExpiryInterval", TimeSpan.FromMinutes(1));
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var sweep = await expiry.RunOnceAsync(stoppingToken);
+                    if (sweep.Expired + sweep.OffersLapsed > 0)
+                        logger.LogInformation("Expired {Expired} unpaid registrations and {Lapsed} lapsed offers", sweep.Expired, sweep.OffersLapsed);
+                }
+                catch (NpgsqlException e)
+                {
+                    logger.LogWarning("Payment expiry skipped: database unreachable ({Reason})", e.Message);
+                }
+            } while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using Dapper;
+using Npgsql;
+using TauTauRun.Web.Email;
+
+namespace TauTauRun.Web.Registration;
+
+/// <summary>
+/// Registers a runner in one transaction: a free place claimed (or the waiting list joined), the
+/// participant row, the slot taken and the confirmation email queued, all committed together before
+/// the runner is told anything. The runner's status token doubles as the submission's identity, so a
+/// double-clicked or replayed form finds the registration it already made instead of making another.
+/// </summary>
+public sealed class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
+{
+    public sealed record NewRunner(
+        long CategoryId, string FullName, string Email, string Phone, DateOnly DateOfBirth, string Gender,
+        string TshirtSize, string EmergencyContactName, string EmergencyContactPhone, string MedicalNotes,
+        string Club, string WaiverVersion);
+
+    public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, EmailTaken }
+
+    public async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryRegisterAsync(runner, token, joinWaitlist);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                switch (e.ConstraintName)
+                {
+                    case "participants_access_token_hash_key":
+                        return Outcome.AlreadySubmitted;
+                    case "participants_active_email_per_category":
+                        // A double click can trip over the email before the token: same runner, same form.
+                        return await ExistsAsync(token) ? Outcome.AlreadySubmitted : Outcome.EmailTaken;
+                    case "participants_reference_key" when attempt < 5:
+                        continue; // one in a billion: draw another reference
+                    default:
+                        throw;
+                }
+            }
+        }
+    }
+
+    private async Task<Outcome> TryRegisterAsync(NewRunner runner, string token, bool joinWaitlist)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var created = await connection.QuerySingleOrDefaultAsync<(long Id, string Status)?>("""
+            WITH category AS (
+                SELECT id, price_minor, currency FROM race_categories WHERE id = @CategoryId AND is_open),
+            slot AS (
+                SELECT slot_no FROM category_slots
+                WHERE category_id = @CategoryId AND participant_id IS NULL
+                LIMIT 1 FOR UPDATE SKIP LOCKED),
+            runner AS (
+                INSERT INTO participants (reference, access_token_hash, category_id, payment_status, full_name, email,
+                    phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
+                    medical_notes, club, amount_due_minor, currency, waiver_version, waiver_accepted_at)
+                SELECT @Reference, @Hash, category.id,
+                    CASE WHEN EXISTS (SELECT 1 FROM slot) THEN 'PENDING' ELSE 'WAITLISTED' END,
+                    @FullName, @Email, @Phone, @DateOfBirth, @Gender, @TshirtSize, @EmergencyContactName,
+                    @EmergencyContactPhone, @MedicalNotes, @Club, category.price_minor, category.currency,
+                    @WaiverVersion, now()
+                FROM category
+                WHERE EXISTS (SELECT 1 FROM slot) OR @JoinWaitlist
+                RETURNING id, payment_status),
+            taken AS (
+                UPDATE category_slots s SET participant_id = runner.id
+                FROM slot, runner
+                WHERE s.category_id = @CategoryId AND s.slot_no = slot.slot_no)
+            SELECT id, payment_status FROM runner
+            """,
+            new
+            {
+                runner.CategoryId, Reference = References.New(), Hash = StatusTokens.Hash(token), runner.FullName,
+                runner.Email, runner.Phone, runner.DateOfBirth, runner.Gender, runner.TshirtSize,
+                runner.EmergencyContactName, runner.EmergencyContactPhone, runner.MedicalNotes, runner.Club,
+                runner.WaiverVersion, JoinWaitlist = joinWaitlist,
+            }, transaction);
+
+        if (created is not { } row)
+        {
+            var open = await connection.ExecuteScalarAsync<bool?>(
+                "SELECT is_open FROM race_categories WHERE id = @CategoryId", new { runner.CategoryId }, transaction);
+            return open == true ? Outcome.Full : Outcome.CategoryClosed;
+        }
+        var waitlisted = row.Status == "WAITLISTED";
+        await outbox.QueueAsync(transaction, row.Id, waitlisted ? EmailKind.WaitlistJoined : EmailKind.RegistrationReceived, token);
+        await transaction.CommitAsync();
+        return waitlisted ? Outcome.Waitlisted : Outcome.Registered;
+    }
+
+    private async Task<bool> ExistsAsync(string token)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM participants WHERE access_token_hash = @hash)", new { hash = StatusTokens.Hash(token) });
+    }
+}

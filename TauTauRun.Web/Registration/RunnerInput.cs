@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace TauTauRun.Web.Registration;
+
+/// <summary>
+/// How runners' typed values are cleaned and checked, the same on every form: trimmed, white space
+/// folded, Unicode normalised (NFC), control characters and unreadable bytes refused.
+/// </summary>
+public static partial class RunnerInput
+{
+    public static readonly IReadOnlyDictionary<string, string> Genders = new Dictionary<string, string>
+    {
+        ["F"] = "Woman", ["M"] = "Man", ["X"] = "Non-binary / other",
+    };
+
+    public static readonly IReadOnlyList<string> TshirtSizes = ["XS", "S", "M", "L", "XL", "XXL"];
+
+    /// <summary>One line of text: trimmed, inner white space folded to single spaces, NFC.</summary>
+    public static string Line(string? value) =>
+        Whitespace().Replace((value ?? "").Trim(), " ").Normalize(NormalizationForm.FormC);
+
+    /// <summary>Free text that may span lines: trimmed, line endings unified, NFC.</summary>
+    public static string Text(string? value) =>
+        (value ?? "").Trim().ReplaceLineEndings("\n").Normalize(NormalizationForm.FormC);
+
+    /// <summary>Why the text cannot be stored, or null. Invalid UTF-8 arrives as U+FFFD.</summary>
+    public static string? Problem(string value, bool multiline = false)
+    {
+        if (value.Contains('\uFFFD'))
+            return "contains characters we could not read; please type it again.";
+        if (value.Any(c => char.IsControl(c) && !(multiline && c == '\n')))
+            return "contains invisible control characters; please type it again.";
+        return null;
+    }
+
+    public static bool IsEmail(string value) => value.Length <= 254 && EmailShape().IsMatch(value);
+
+    /// <summary>
+    /// A phone number as digits with an optional leading +: spaces, dots, dashes and brackets are
+    /// dropped and a leading 00 becomes +. Null when what is left is not 6 to 15 digits.
+    /// </summary>
+    public static string? Phone(string? value)
+    {
+        var compact = PhoneSeparators().Replace(value ?? "", "");
+        if (compact.StartsWith("00"))
+            compact = "+" + compact[2..];
+        return PhoneShape().IsMatch(compact) ? compact : null;
+    }
+
+    /// <summary>Whole years of age on a given day.</summary>
+    public static int AgeOn(DateOnly birth, DateOnly day)
+    {
+        var age = day.Year - birth.Year;
+        return birth > day.AddYears(-age) ? age - 1 : age;
+    }
+
+    public static string Date(DateOnly value) => value.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")]
+    private static partial Regex EmailShape();
+
+    [GeneratedRegex(@"[\s.()\-/]")]
+    private static partial Regex PhoneSeparators();
+
+    [GeneratedRegex(@"^\+?[0-9]{6,15}$")]
+    private static partial Regex PhoneShape();
+}
