@@ -27,8 +27,9 @@ public static class AppBuilder
     public static void AddTauTauRunData(this WebApplicationBuilder builder)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var connectionString = Database.ConnectionString(builder.Configuration);
+        var connectionString = Database.WithPoolDefaults(Database.ConnectionString(builder.Configuration));
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventSettingsStore>();
     }
 }

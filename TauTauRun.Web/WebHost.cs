@@ -5,6 +5,7 @@ using TauTauRun.Web.Data;
 using TauTauRun.Web.Development;
 using TauTauRun.Web.Email;
 using TauTauRun.Web.Health;
+using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Logging;
 using TauTauRun.Web.Registration;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -80,6 +81,7 @@ public static class WebHost
         app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseRouting();
         app.UseRateLimiter();
+        app.UseRequestSizeGuard();
         app.MapStaticAssets();
         app.MapRazorPages().WithStaticAssets();
         app.MapTauTauRunHealth();

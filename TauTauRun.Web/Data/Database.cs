@@ -27,6 +27,19 @@ public static class Database
     }
 
     /// <summary>
+    /// Npgsql's default pool (100) equals PostgreSQL's default max_connections, so under a rush the
+    /// server refuses connections instead of the pool queueing requests. Unless the connection string
+    /// says otherwise, one instance keeps to 40, leaving room for a second instance and for operators.
+    /// </summary>
+    public static string WithPoolDefaults(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("Maximum Pool Size") || given.ContainsKey("Max Pool Size") || given.ContainsKey("MaxPoolSize"))
+            return connectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 40 }.ConnectionString;
+    }
+
+    /// <summary>
     /// Where the connection string points, for messages: host, port and database, never credentials.
     /// </summary>
     public static string Describe(string connectionString)

@@ -5,10 +5,26 @@ namespace TauTauRun.Web.Data;
 
 /// <summary>
 /// Reads the event's settings. The first read on an empty database stores the defaults from the
-/// <c>Event</c> configuration section; from then on the database is the truth.
+/// <c>Event</c> configuration section; from then on the database is the truth. Every page needs them,
+/// so a read is kept for a few seconds: an admin's change reaches every instance within that time.
 /// </summary>
-public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfiguration configuration)
+public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfiguration configuration, TimeProvider clock)
 {
+    private static readonly TimeSpan KeepFor = TimeSpan.FromSeconds(5);
+    private (EventSettings Settings, DateTimeOffset ReadAt)? cached;
+
+    public async Task<EventSettings> LoadAsync()
+    {
+        if (cached is { } hit && clock.GetUtcNow() - hit.ReadAt < KeepFor)
+            return hit.Settings;
+        var settings = await ReadAsync();
+        cached = (settings, clock.GetUtcNow());
+        return settings;
+    }
+
+    /// <summary>After a change: the next read goes to the database.</summary>
+    public void Forget() => cached = null;
+
     private const string Select = """
         SELECT name, description, starts_at, time_zone, place, bank_account_holder, bank_iban, bank_bic,
                bank_name, registration_opens_at, registration_closes_at, payment_deadline_days,
@@ -16,7 +32,7 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
         FROM event_settings
         """;
 
-    public async Task<EventSettings> LoadAsync()
+    private async Task<EventSettings> ReadAsync()
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var stored = await connection.QuerySingleOrDefaultAsync<EventSettings>(Select);

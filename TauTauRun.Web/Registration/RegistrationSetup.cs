@@ -18,7 +18,6 @@ public static class RegistrationSetup
         builder.Services.Configure<FormOptions>(form =>
         {
             form.ValueCountLimit = 200;
-            form.ValueLengthLimit = 16 * 1024;
             form.MultipartBodyLengthLimit = 256 * 1024;
         });
     }
