@@ -25,10 +25,10 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public string LogDirectory { get; }
 
-    /// <summary>Starts Kestrel on a free port on 127.0.0.1 and returns its address.</summary>
-    public Uri StartKestrel()
+    /// <summary>Starts Kestrel on 127.0.0.1 (on a free port unless one is given) and returns its address.</summary>
+    public Uri StartKestrel(int port = 0)
     {
-        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(address);
