@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Npgsql;
 using Serilog;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Development;
 using TauTauRun.Web.Health;
@@ -24,6 +25,7 @@ public static class WebHost
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
             builder.Services.AddRazorPages();
             builder.Services.AddTauTauRunHealthChecks();
+            builder.AddTauTauRunAdmin();
             if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
                 builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, DefaultUrl);
 
@@ -66,6 +68,7 @@ public static class WebHost
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error");
         app.UseRouting();
+        app.UseTauTauRunAdmin();
         app.MapStaticAssets();
         app.MapRazorPages().WithStaticAssets();
         app.MapTauTauRunHealth();
