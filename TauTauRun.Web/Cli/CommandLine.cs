@@ -10,7 +10,10 @@ namespace TauTauRun.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly ICommand[] Commands = [new MigrateCommand(), new VerifyDbCommand()];
+    private static readonly ICommand[] Commands =
+    [
+        new MigrateCommand(), new VerifyDbCommand(), new CreateAdminCommand(), new RevokeSessionsCommand(), new RotateKeysCommand(),
+    ];
 
     /// <summary>A first word that is not an option (<c>--urls …</c>) names a command.</summary>
     public static bool IsCommand(string[] args) =>
