@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Npgsql;
 using Serilog;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Development;
 using TauTauRun.Web.Email;
@@ -8,7 +9,6 @@ using TauTauRun.Web.Health;
 using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Logging;
 using TauTauRun.Web.Registration;
-using Microsoft.AspNetCore.HttpOverrides;
 
 namespace TauTauRun.Web;
 
@@ -27,6 +27,7 @@ public static class WebHost
             builder.AddTauTauRunEmail(deliver: true);
             builder.Services.AddSystemd();
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+            builder.Services.AddTauTauRunRateLimiting();
             builder.AddTauTauRunRegistration();
             // Razor Pages check the antiforgery token of every POST by default.
             builder.Services.AddRazorPages()
@@ -35,6 +36,7 @@ public static class WebHost
                 // Validation happens on the server; the client-side attributes would only add weight.
                 .AddViewOptions(views => views.HtmlHelperOptions.ClientValidationEnabled = false);
             builder.Services.AddTauTauRunHealthChecks();
+            builder.AddTauTauRunAdmin();
             if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
                 builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, DefaultUrl);
 
@@ -78,9 +80,8 @@ public static class WebHost
         app.UseTauTauRunRequestLogging();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error");
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.UseRouting();
-        app.UseRateLimiter();
+        app.UseTauTauRunAdmin();
         app.UseRequestSizeGuard();
         app.MapStaticAssets();
         app.MapRazorPages().WithStaticAssets();

@@ -41,10 +41,17 @@ public static class PublishedApp
     }
 
     /// <summary>Runs <c>dotnet TauTauRun.Web.dll ARGS</c> to completion.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(
-        IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Task<(int ExitCode, string Output, string Error)> RunCommandAsync(
+        IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunCommandWithInputAsync(environment, null, arguments);
+
+    /// <summary>Runs a command with <paramref name="input"/> on its standard input (then closed).</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandWithInputAsync(
+        IReadOnlyDictionary<string, string> environment, string? input, params string[] arguments)
     {
         using var process = Process.Start(StartInfo("dotnet", [Dll, .. arguments], environment))!;
+        if (input is not null)
+            await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

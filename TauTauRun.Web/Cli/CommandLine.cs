@@ -11,7 +11,11 @@ namespace TauTauRun.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly ICommand[] Commands = [new MigrateCommand(), new VerifyDbCommand(), new ResendFailedEmailsCommand()];
+    private static readonly ICommand[] Commands =
+    [
+        new MigrateCommand(), new VerifyDbCommand(), new ResendFailedEmailsCommand(), new CreateAdminCommand(),
+        new RevokeSessionsCommand(), new RotateKeysCommand(),
+    ];
 
     /// <summary>A first word that is not an option (<c>--urls …</c>) names a command.</summary>
     public static bool IsCommand(string[] args) =>

@@ -17,4 +17,19 @@ public sealed class AdminPasswords
 
     public static PasswordVerificationResult Verify(string hash, string password) =>
         Hasher.VerifyHashedPassword(new AdminPasswords(), hash, password);
+
+    public const int MinimumLength = 12;
+    public const int MaximumLength = 256;
+
+    /// <summary>Why a new password is refused, or null when it is acceptable. Length is what counts (NIST 800-63B).</summary>
+    public static string? Problem(string password, string username)
+    {
+        if (password.Length < MinimumLength)
+            return $"The password must have at least {MinimumLength} characters.";
+        if (password.Length > MaximumLength)
+            return $"The password must have at most {MaximumLength} characters.";
+        if (password.Contains(username, StringComparison.OrdinalIgnoreCase))
+            return "The password must not contain the username.";
+        return null;
+    }
 }

@@ -1,0 +1,98 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using Dapper;
+using Microsoft.AspNetCore.Mvc.Testing;
+using TauTauRun.Web.Data;
+
+namespace TauTauRun.Web.Tests.Infrastructure;
+
+/// <summary>
+/// A browser-like client for the admin area over the in-memory server: keeps its cookies where tests can
+/// read and share them, never follows redirects (tests look at them), and posts forms with the
+/// antiforgery token read from a page, as a browser would.
+/// </summary>
+public sealed class AdminSession : IDisposable
+{
+    private readonly Uri baseAddress;
+
+    public AdminSession(WebApplicationFactory<Program> app, CookieContainer? cookies = null, bool https = false)
+    {
+        baseAddress = new Uri(https ? "https://localhost" : "http://localhost");
+        Cookies = cookies ?? new CookieContainer();
+        Http = app.CreateDefaultClient(baseAddress, new CookieHandler(Cookies));
+    }
+
+    public CookieContainer Cookies { get; }
+    public HttpClient Http { get; }
+
+    /// <summary>The login cookie's value, or null (both the plain and the __Host- name).</summary>
+    public string? LoginCookie => Cookies.GetCookies(baseAddress)
+        .FirstOrDefault(c => c.Name.EndsWith(Web.Admin.AdminSetup.CookieName))?.Value;
+
+    public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(path);
+
+    /// <summary>Posts a form to path with the antiforgery token of the page at tokenFrom (by default path itself).</summary>
+    public async Task<HttpResponseMessage> PostAsync(string path, IDictionary<string, string> fields, string? tokenFrom = null)
+    {
+        var token = await FormTokenAsync(tokenFrom ?? path.Split('?')[0]);
+        var form = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token };
+        return await Http.PostAsync(path, new FormUrlEncodedContent(form));
+    }
+
+    public async Task<string> FormTokenAsync(string page)
+    {
+        var response = await Http.GetAsync(page);
+        var html = await response.Content.ReadAsStringAsync();
+        var input = new HtmlParser().ParseDocument(html).QuerySelector("input[name=__RequestVerificationToken]");
+        return input?.GetAttribute("value")
+               ?? throw new AssertionException($"{page} answered {(int)response.StatusCode} without a form token");
+    }
+
+    public Task<HttpResponseMessage> LogInAsync(string username, string password, string? returnUrl = null) =>
+        PostAsync(AdminLogin + (returnUrl is null ? "" : "?ReturnUrl=" + Uri.EscapeDataString(returnUrl)),
+            new Dictionary<string, string> { ["Form.Username"] = username, ["Form.Password"] = password },
+            tokenFrom: AdminLogin);
+
+    /// <summary>Logs in and fails the test unless that worked.</summary>
+    public async Task LogInOrFailAsync(string username, string password)
+    {
+        var response = await LogInAsync(username, password);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await response.Content.ReadAsStringAsync());
+    }
+
+    public const string AdminLogin = "/admin/login";
+
+    public void Dispose() => Http.Dispose();
+
+    /// <summary>Adds an admin the way the app stores one (its own hasher), returning the id.</summary>
+    public static async Task<long> CreateAdminAsync(string username, string password, string role = "admin", bool mustChangePassword = false)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString);
+        return await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO admins (username, display_name, password_hash, role, must_change_password)
+            VALUES (@username, @username, @hash, @role, @mustChangePassword)
+            RETURNING id
+            """, new { username, hash = AdminPasswords.Hash(password), role, mustChangePassword });
+    }
+
+    /// <summary>Where a redirect points, as a path (null when not a redirect).</summary>
+    public static string? RedirectPath(HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location is { } location
+            ? (location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString)
+            : null;
+
+    private sealed class CookieHandler(CookieContainer cookies) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var header = cookies.GetCookieHeader(request.RequestUri!);
+            if (header.Length > 0)
+                request.Headers.Add("Cookie", header);
+            var response = await base.SendAsync(request, cancellationToken);
+            if (response.Headers.TryGetValues("Set-Cookie", out var setCookies))
+                foreach (var setCookie in setCookies)
+                    cookies.SetCookies(request.RequestUri!, setCookie);
+            return response;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using Dapper;
+using TauTauRun.Web.Data;
+using TauTauRun.Web.Tests.Infrastructure;
+
+namespace TauTauRun.Web.Tests.Pages.Admin;
+
+public sealed class AdminsTests : DatabaseTest
+{
+    private const string Password = "correct horse battery";
+    private const string FirstPassword = "a first password to change";
+
+    [Test]
+    public async Task Adds_a_volunteer_who_must_choose_a_password_at_first_login()
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        using var app = new TestApp();
+        using var alice = new AdminSession(app);
+        await alice.LogInOrFailAsync("alice", Password);
+
+        var add = await alice.PostAsync("/admin/admins?handler=Add", NewAdmin("Vera"));
+
+        Assert.That(AdminSession.RedirectPath(add), Is.EqualTo("/admin/admins"), await add.Content.ReadAsStringAsync());
+        Assert.That(await (await alice.GetAsync("/admin/admins")).Content.ReadAsStringAsync(), Does.Contain("Added vera (volunteer)."));
+        using var vera = new AdminSession(app);
+        await vera.LogInOrFailAsync("vera", FirstPassword);
+        Assert.That(AdminSession.RedirectPath(await vera.GetAsync("/admin")), Is.EqualTo("/admin/password"));
+        await using var connection = await OpenAsync();
+        var details = await connection.QuerySingleAsync<string>("SELECT details::text FROM audit_log WHERE action = 'admin.created'");
+        Assert.That(details, Does.Contain("\"username\": \"vera\"").And.Contain("\"role\": \"volunteer\"").And.Not.Contain(FirstPassword));
+    }
+
+    [Test]
+    public async Task An_existing_username_is_a_409_with_a_clear_message()
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        await AdminSession.CreateAdminAsync("vera", Password, role: "volunteer");
+        using var app = new TestApp();
+        using var alice = new AdminSession(app);
+        await alice.LogInOrFailAsync("alice", Password);
+
+        var add = await alice.PostAsync("/admin/admins?handler=Add", NewAdmin("VERA"));
+
+        Assert.That(add.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await add.Content.ReadAsStringAsync(), Does.Contain("There is already an admin called &#x27;vera&#x27;."));
+    }
+
+    [Test]
+    public async Task A_short_first_password_is_a_400_with_a_clear_message()
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        using var app = new TestApp();
+        using var alice = new AdminSession(app);
+        await alice.LogInOrFailAsync("alice", Password);
+
+        var add = await alice.PostAsync("/admin/admins?handler=Add", new Dictionary<string, string>(NewAdmin("vera")) { ["Form.Password"] = "short" });
+
+        Assert.That(add.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await add.Content.ReadAsStringAsync(), Does.Contain($"at least {AdminPasswords.MinimumLength} characters"));
+    }
+
+    [Test]
+    public async Task A_disabled_admin_can_be_re_enabled_and_logs_in_again()
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        var bobId = await AdminSession.CreateAdminAsync("bob", Password);
+        using var app = new TestApp();
+        using var alice = new AdminSession(app);
+        await alice.LogInOrFailAsync("alice", Password);
+        await alice.PostAsync($"/admin/admins?handler=Disable&id={bobId}", new Dictionary<string, string>());
+
+        var enable = await alice.PostAsync($"/admin/admins?handler=Enable&id={bobId}", new Dictionary<string, string>());
+
+        Assert.That(AdminSession.RedirectPath(enable), Is.EqualTo("/admin/admins"));
+        using var bob = new AdminSession(app);
+        await bob.LogInOrFailAsync("bob", Password);
+        await using var connection = await OpenAsync();
+        var audit = (await connection.QueryAsync<string>("SELECT details::text FROM audit_log WHERE action IN ('admin.disabled', 'admin.enabled') ORDER BY id")).ToList();
+        Assert.That(audit[0], Does.Contain("\"before\": {\"is_disabled\": false}").And.Contain("\"after\": {\"is_disabled\": true}"));
+        Assert.That(audit[1], Does.Contain("\"before\": {\"is_disabled\": true}").And.Contain("\"after\": {\"is_disabled\": false}"));
+    }
+
+    [Test]
+    public async Task An_admin_cannot_disable_themselves()
+    {
+        var aliceId = await AdminSession.CreateAdminAsync("alice", Password);
+        using var app = new TestApp();
+        using var alice = new AdminSession(app);
+        await alice.LogInOrFailAsync("alice", Password);
+
+        var disable = await alice.PostAsync($"/admin/admins?handler=Disable&id={aliceId}", new Dictionary<string, string>());
+
+        Assert.That(disable.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await disable.Content.ReadAsStringAsync(), Does.Contain("You cannot disable yourself"));
+        Assert.That((await alice.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task An_unknown_admin_id_is_a_404()
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        using var app = new TestApp();
+        using var alice = new AdminSession(app);
+        await alice.LogInOrFailAsync("alice", Password);
+
+        var disable = await alice.PostAsync("/admin/admins?handler=Disable&id=987654", new Dictionary<string, string>());
+
+        Assert.That(disable.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task Requiring_a_new_password_sends_that_admin_to_the_password_page_on_their_next_request()
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        var bobId = await AdminSession.CreateAdminAsync("bob", Password);
+        using var app = new TestApp();
+        using var alice = new AdminSession(app);
+        using var bob = new AdminSession(app);
+        await alice.LogInOrFailAsync("alice", Password);
+        await bob.LogInOrFailAsync("bob", Password);
+        Assert.That((await bob.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        await alice.PostAsync($"/admin/admins?handler=RequirePasswordChange&id={bobId}", new Dictionary<string, string>());
+
+        Assert.That(AdminSession.RedirectPath(await bob.GetAsync("/admin")), Is.EqualTo("/admin/password"));
+        Assert.That((await bob.GetAsync("/admin/password")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    private static Dictionary<string, string> NewAdmin(string username) => new()
+    {
+        ["Form.Username"] = username, ["Form.DisplayName"] = "Vera Volunteer", ["Form.Role"] = "volunteer", ["Form.Password"] = FirstPassword,
+    };
+}

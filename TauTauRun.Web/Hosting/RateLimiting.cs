@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace TauTauRun.Web.Hosting;
+
+/// <summary>
+/// The framework's rate limiter, with one answer for every limited form: 429, Retry-After, and a
+/// sentence saying how long to wait. Features add their policies with <see cref="AddPostLimit"/>.
+/// </summary>
+public static class RateLimiting
+{
+    public static void AddTauTauRunRateLimiting(this IServiceCollection services) => services.AddRateLimiter(options =>
+    {
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.OnRejected = async (context, cancellationToken) =>
+        {
+            var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                ? (int)Math.Ceiling(retryAfter.TotalSeconds)
+                : 60;
+            var what = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<RateLimitSubject>()?.What ?? "attempts";
+            var response = context.HttpContext.Response;
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            response.ContentType = "text/plain; charset=utf-8";
+            await response.WriteAsync($"Too many {what} from your address. Try again in {seconds} seconds.", cancellationToken);
+        };
+    });
+
+    /// <summary>A policy limiting POSTs per client address and minute; reading a page is never limited.</summary>
+    public static void AddPostLimit(this IServiceCollection services, string policy, int permitsPerMinute) =>
+        services.Configure<RateLimiterOptions>(options => options.AddPolicy(policy, http => HttpMethods.IsPost(http.Request.Method)
+            ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1) })
+            : RateLimitPartition.GetNoLimiter("reads")));
+}
+
+/// <summary>Names what a limited page counts, for the 429 message ("Too many login attempts …").</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class RateLimitSubject(string what) : Attribute
+{
+    public string What { get; } = what;
+}
