@@ -11,6 +11,8 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Places>();
         builder.Services.AddSingleton<PaymentExpiry>();
+        // The admins' payment changes move places too.
+        builder.Services.AddSingleton<Admin.Payments>();
         builder.Services.AddHostedService<PaymentExpiryJob>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
         // Forms here are small: anything bigger is refused (413) before it is read.
