@@ -26,7 +26,8 @@ public sealed class IndexModel(NpgsqlDataSource dataSource, Payments payments) :
     [FromQuery(Name = "category")] public long? CategoryId { get; set; }
     [FromQuery(Name = "status")] public string? Status { get; set; }
     [FromQuery(Name = "size")] public string? Size { get; set; }
-    [FromQuery(Name = "sort")] public string Sort { get; set; } = "newest";
+    [FromQuery(Name = "sort")] public string? SortBy { get; set; }
+    public string Sort => SortBy ?? "newest";
     [FromQuery(Name = "after")] public string? After { get; set; }
 
     public IReadOnlyList<Row> Rows { get; private set; } = [];
@@ -111,8 +112,10 @@ public sealed class IndexModel(NpgsqlDataSource dataSource, Payments payments) :
             var text = RunnerInput.Line(query).ToLowerInvariant();
             if (text.Length == 0)
                 return new Search(null, null);
+            // A phone number as typed locally (06 1234 5678) is found in its stored international form
+            // (+31612345678) by dropping separators and the trunk 0.
             if (RunnerInput.Phone(text) is { } phone && phone.Length >= 6)
-                text = phone;
+                text = phone.StartsWith('0') && !phone.StartsWith("00") ? phone[1..] : phone;
             var escaped = text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
             return new Search($"%{escaped}%", int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var bib) ? bib : null);
         }
