@@ -47,7 +47,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
         // Tests post far more than a runner would; the rate-limit test sets its own limit.
         builder.UseSetting("RateLimits:RunnerPostsPerMinute", "1000000");
         // The expiry sweep runs when a test calls it, not in the background of others.
-        builder.UseSetting("Jobs:ExpiryInterval", "01:00:00");
+        builder.UseSetting("Jobs:PaymentExpiry", "false");
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
     }

@@ -13,7 +13,9 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<PaymentExpiry>();
         // The admins' payment changes move places too.
         builder.Services.AddSingleton<Admin.Payments>();
-        builder.Services.AddHostedService<PaymentExpiryJob>();
+        // Tests run the sweep themselves (Jobs:PaymentExpiry=false), so it never moves runners behind their back.
+        if (builder.Configuration.GetValue("Jobs:PaymentExpiry", true))
+            builder.Services.AddHostedService<PaymentExpiryJob>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
         // Forms here are small: anything bigger is refused (413) before it is read.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 256 * 1024);

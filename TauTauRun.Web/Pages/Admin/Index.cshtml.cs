@@ -1,12 +1,69 @@
+using Dapper;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Npgsql;
 using TauTauRun.Web.Admin;
 
 namespace TauTauRun.Web.Pages.Admin;
 
-/// <summary>The admin area's start page (the dashboard will live here).</summary>
-public sealed class IndexModel : PageModel
+/// <summary>
+/// The dashboard: places per race, money expected and received, T-shirt sizes to order, how the mail
+/// is doing, and registrations per day. Five small aggregate queries; nothing here changes data.
+/// </summary>
+public sealed class IndexModel(NpgsqlDataSource dataSource) : PageModel
 {
     public AdminState Admin { get; private set; } = null!;
+    public IReadOnlyList<RaceRow> Races { get; private set; } = [];
+    public IReadOnlyList<MoneyRow> Money { get; private set; } = [];
+    public IReadOnlyList<(string Size, long Count)> Shirts { get; private set; } = [];
+    public IReadOnlyList<(string Status, long Count)> Emails { get; private set; } = [];
+    public RegistrationChart Chart { get; private set; } = new([]);
 
-    public void OnGet() => Admin = AdminSessions.Current(HttpContext)!;
+    public async Task OnGetAsync()
+    {
+        Admin = AdminSessions.Current(HttpContext)!;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Races = (await connection.QueryAsync<RaceRow>("""
+            SELECT c.id, c.name, c.capacity,
+                   count(p.id) FILTER (WHERE p.payment_status IN ('PENDING', 'PAID', 'OFFERED')) AS registered,
+                   count(p.id) FILTER (WHERE p.payment_status = 'PAID') AS paid,
+                   count(p.id) FILTER (WHERE p.payment_status IN ('PENDING', 'OFFERED')) AS pending,
+                   count(p.id) FILTER (WHERE p.payment_status = 'WAITLISTED') AS waitlisted,
+                   (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL) AS places_left
+            FROM race_categories c LEFT JOIN participants p ON p.category_id = c.id
+            GROUP BY c.id
+            ORDER BY c.sort_order, c.name
+            """)).AsList();
+        Money = (await connection.QueryAsync<MoneyRow>("""
+            SELECT currency,
+                   coalesce(sum(amount_due_minor) FILTER (WHERE payment_status IN ('PENDING', 'PAID', 'OFFERED')), 0)::bigint AS expected_minor,
+                   coalesce(sum(amount_paid_minor) FILTER (WHERE payment_status = 'PAID'), 0)::bigint AS received_minor
+            FROM participants GROUP BY currency ORDER BY currency
+            """)).AsList();
+        Shirts = (await connection.QueryAsync<(string, long)>("""
+            SELECT tshirt_size, count(*) FROM participants WHERE payment_status IN ('PENDING', 'PAID', 'OFFERED')
+            GROUP BY tshirt_size
+            ORDER BY array_position(ARRAY['XS', 'S', 'M', 'L', 'XL', 'XXL'], tshirt_size)
+            """)).AsList();
+        Emails = (await connection.QueryAsync<(string, long)>(
+            "SELECT status, count(*) FROM email_logs GROUP BY status ORDER BY status")).AsList();
+        Chart = new RegistrationChart((await connection.QueryAsync<(DateTime, long)>("""
+            SELECT day, count(p.id)
+            FROM generate_series(current_date - 59, current_date, interval '1 day') AS day
+            LEFT JOIN participants p ON p.created_at >= day AND p.created_at < day + interval '1 day'
+            GROUP BY day ORDER BY day
+            """)).AsList());
+    }
+
+    public sealed record RaceRow(long Id, string Name, int Capacity, long Registered, long Paid, long Pending, long Waitlisted, long PlacesLeft);
+    public sealed record MoneyRow(string Currency, long ExpectedMinor, long ReceivedMinor);
+
+    /// <summary>Registrations per day as an SVG bar chart drawn on the server: no script, nothing external.</summary>
+    public sealed record RegistrationChart(IReadOnlyList<(DateTime Day, long Count)> Days)
+    {
+        public const int Width = 600;
+        public const int Height = 160;
+        public long Max => Days.Count == 0 ? 0 : Days.Max(d => d.Count);
+        public double BarWidth => Days.Count == 0 ? 0 : (double)Width / Days.Count;
+        public double BarHeight(long count) => Max == 0 ? 0 : (Height - 20) * (double)count / Max;
+    }
 }
