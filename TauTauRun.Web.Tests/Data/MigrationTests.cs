@@ -37,7 +37,7 @@ public sealed class MigrationTests
         using var migrator = new SchemaMigrator(connectionString);
         migrator.MigrateUp();
 
-        for (var version = SchemaMigrator.LatestVersion - 1; version >= 0; version--)
+        foreach (var version in SchemaMigrator.Versions.Reverse().Skip(1).Append(0))
         {
             migrator.MigrateDownTo(version);
             Assert.That(migrator.CurrentVersion(), Is.EqualTo(version));

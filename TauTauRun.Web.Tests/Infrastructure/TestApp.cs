@@ -30,8 +30,9 @@ public sealed class TestApp : WebApplicationFactory<Program>
     {
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         StartServer();
-        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address);
+        var address = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        ClientOptions.BaseAddress = address;
+        return address;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -30,10 +30,15 @@ public sealed class SchemaMigrator : IDisposable
             .BuildServiceProvider();
     }
 
+    /// <summary>Every migration this build knows, oldest first (numbers may leave gaps).</summary>
+    public static IReadOnlyList<long> Versions { get; } = MigrationsAssembly.GetTypes()
+        .Select(type => type.GetCustomAttribute<MigrationAttribute>()?.Version)
+        .OfType<long>()
+        .Order()
+        .ToList();
+
     /// <summary>The newest migration this build knows.</summary>
-    public static long LatestVersion { get; } = MigrationsAssembly.GetTypes()
-        .Select(type => type.GetCustomAttribute<MigrationAttribute>()?.Version ?? 0)
-        .Max();
+    public static long LatestVersion => Versions[^1];
 
     /// <summary>The newest migration applied to the database, 0 for none.</summary>
     public long CurrentVersion()
