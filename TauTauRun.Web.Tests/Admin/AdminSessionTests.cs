@@ -7,7 +7,7 @@ namespace TauTauRun.Web.Tests.Admin;
 /// <summary>Security stamps and the key ring in the database: which cookies live on and which end.</summary>
 public sealed class AdminSessionTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
 
     [Test]
     public async Task A_cookie_from_one_instance_works_on_another_on_the_same_database()

@@ -10,7 +10,7 @@ namespace TauTauRun.Web.Tests.Cli;
 /// <summary>The admin commands of the published binary, against the suite's database, as the plan's Scenario 4 runs them.</summary>
 public sealed class AdminCommandTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
     private Dictionary<string, string> environment = [];
 
     [SetUp]

@@ -61,6 +61,16 @@ public sealed class AdminSession : IDisposable
     }
 
     public const string AdminLogin = "/admin/login";
+    public const string TestPassword = "correct horse battery";
+
+    /// <summary>A new admin of this role, logged in to app with <see cref="TestPassword"/>.</summary>
+    public static async Task<AdminSession> SignedInAsync(WebApplicationFactory<Program> app, string username, string role = "admin")
+    {
+        await CreateAdminAsync(username, TestPassword, role);
+        var session = new AdminSession(app);
+        await session.LogInOrFailAsync(username, TestPassword);
+        return session;
+    }
 
     public void Dispose() => Http.Dispose();
 

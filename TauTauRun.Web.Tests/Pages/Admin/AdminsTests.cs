@@ -7,16 +7,14 @@ namespace TauTauRun.Web.Tests.Pages.Admin;
 
 public sealed class AdminsTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
     private const string FirstPassword = "a first password to change";
 
     [Test]
     public async Task Adds_a_volunteer_who_must_choose_a_password_at_first_login()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var add = await alice.PostAsync("/admin/admins?handler=Add", NewAdmin("Vera"));
 
@@ -33,11 +31,9 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task An_existing_username_is_a_409_with_a_clear_message()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         await AdminSession.CreateAdminAsync("vera", Password, role: "volunteer");
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var add = await alice.PostAsync("/admin/admins?handler=Add", NewAdmin("VERA"));
 
@@ -48,10 +44,8 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task A_short_first_password_is_a_400_with_a_clear_message()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var add = await alice.PostAsync("/admin/admins?handler=Add", new Dictionary<string, string>(NewAdmin("vera")) { ["Form.Password"] = "short" });
 
@@ -98,10 +92,8 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task An_unknown_admin_id_is_a_404()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var disable = await alice.PostAsync("/admin/admins?handler=Disable&id=987654", new Dictionary<string, string>());
 

@@ -13,7 +13,7 @@ namespace TauTauRun.Web.Tests.Pages.Admin;
 
 public sealed class LoginTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
 
     [Test]
     public async Task Logging_in_sets_an_http_only_same_site_strict_cookie_and_audits_it()
@@ -173,10 +173,8 @@ public sealed class LoginTests : DatabaseTest
     [Test]
     public async Task Logging_out_ends_the_session_and_a_copy_of_the_cookie_stops_working()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var session = new AdminSession(app);
-        await session.LogInOrFailAsync("alice", Password);
+        using var session = await AdminSession.SignedInAsync(app, "alice");
         var copy = new System.Net.CookieContainer();
         copy.Add(session.Cookies.GetAllCookies());
 
