@@ -86,6 +86,22 @@ public sealed class AccessTests : DatabaseTest
         Assert.That(AdminSession.RedirectPath(await session.GetAsync("/admin/audit")), Does.StartWith("/admin/denied"));
     }
 
+    [Test]
+    public async Task A_post_without_the_form_token_is_refused_with_400()
+    {
+        using var app = new TestApp();
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
+
+        var response = await alice.Http.PostAsync("/admin/admins?handler=Add", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Form.Username"] = "eve", ["Form.DisplayName"] = "Eve", ["Form.Role"] = "admin", ["Form.Password"] = "a long enough password",
+        }));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM admins WHERE username = 'eve'"), Is.Zero);
+    }
+
     private sealed record AdminEndpoint(string Path, bool Anonymous, bool VolunteersMayPost);
 
     /// <summary>Every routed endpoint whose pattern starts with admin, with route values filled in.</summary>

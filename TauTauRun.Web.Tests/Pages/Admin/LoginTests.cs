@@ -213,6 +213,24 @@ public sealed class LoginTests : DatabaseTest
         Assert.That(AdminSession.RedirectPath(outside), Is.EqualTo("/admin"));
     }
 
+    [Test]
+    public async Task Logins_leave_no_username_or_password_in_the_logs()
+    {
+        await AdminSession.CreateAdminAsync("alice-7c1f", Password);
+        using var app = new TestApp();
+        using var session = new AdminSession(app);
+
+        await session.LogInAsync("alice-7c1f", "wrong-9d2e-password");
+        await session.LogInAsync("nobody-5b3a", "guess-4f8c-password");
+        await session.LogInOrFailAsync("alice-7c1f", Password);
+        await app.DisposeAsync(); // flushes the log files
+
+        var log = File.ReadAllText(Path.Combine(app.LogDirectory, "api.log"));
+        Assert.That(log, Does.Contain("HTTP POST /admin/login responded 302").IgnoreCase, "the log was written");
+        foreach (var secret in new[] { "alice-7c1f", "wrong-9d2e", "nobody-5b3a", "guess-4f8c", Password })
+            Assert.That(log, Does.Not.Contain(secret));
+    }
+
     private static async Task<double> TimeAsync(Func<Task> action)
     {
         var watch = Stopwatch.StartNew();
