@@ -75,6 +75,26 @@ public sealed class AdminsTests : DatabaseTest
     }
 
     [Test]
+    public async Task A_locked_admin_can_be_unlocked_before_the_fifteen_minutes_are_over()
+    {
+        var bobId = await AdminSession.CreateAdminAsync("bob", Password);
+        await using (var connection = await OpenAsync())
+            await connection.ExecuteAsync("UPDATE admins SET locked_until = now() + interval '15 minutes' WHERE id = @bobId", new { bobId });
+        using var app = new TestApp();
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
+        using var bob = new AdminSession(app);
+        Assert.That((await bob.LogInAsync("bob", Password)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        var unlock = await alice.PostAsync($"/admin/admins?handler=Unlock&id={bobId}", new Dictionary<string, string>());
+
+        Assert.That(AdminSession.RedirectPath(unlock), Is.EqualTo("/admin/admins"));
+        await bob.LogInOrFailAsync("bob", Password);
+        await using var check = await OpenAsync();
+        Assert.That(await check.ExecuteScalarAsync<string>("SELECT details::text FROM audit_log WHERE action = 'admin.unlocked'"),
+            Does.Contain("\"before\": {\"is_locked\": true}").And.Contain("\"after\": {\"is_locked\": false}"));
+    }
+
+    [Test]
     public async Task An_admin_cannot_disable_themselves()
     {
         var aliceId = await AdminSession.CreateAdminAsync("alice", Password);
