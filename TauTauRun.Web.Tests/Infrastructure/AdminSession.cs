@@ -23,6 +23,8 @@ public sealed class AdminSession : IDisposable
     }
 
     public CookieContainer Cookies { get; }
+    /// <summary>The admin this session was made for by <see cref="SignedInAsync"/>.</summary>
+    public long AdminId { get; private init; }
     public HttpClient Http { get; }
 
     /// <summary>The login cookie's value, or null (both the plain and the __Host- name).</summary>
@@ -66,8 +68,8 @@ public sealed class AdminSession : IDisposable
     /// <summary>A new admin of this role, logged in to app with <see cref="TestPassword"/>.</summary>
     public static async Task<AdminSession> SignedInAsync(WebApplicationFactory<Program> app, string username, string role = "admin")
     {
-        await CreateAdminAsync(username, TestPassword, role);
-        var session = new AdminSession(app);
+        var id = await CreateAdminAsync(username, TestPassword, role);
+        var session = new AdminSession(app) { AdminId = id };
         await session.LogInOrFailAsync(username, TestPassword);
         return session;
     }

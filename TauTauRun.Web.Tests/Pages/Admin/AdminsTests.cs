@@ -123,13 +123,10 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task Requiring_a_new_password_sends_that_admin_to_the_password_page_on_their_next_request()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
-        var bobId = await AdminSession.CreateAdminAsync("bob", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        using var bob = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
-        await bob.LogInOrFailAsync("bob", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
+        using var bob = await AdminSession.SignedInAsync(app, "bob");
+        var bobId = bob.AdminId;
         Assert.That((await bob.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         await alice.PostAsync($"/admin/admins?handler=RequirePasswordChange&id={bobId}", new Dictionary<string, string>());
