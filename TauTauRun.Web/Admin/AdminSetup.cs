@@ -30,6 +30,15 @@ public static class AdminSetup
         services.AddMemoryCache();
         services.AddSingleton<AdminSessions>();
         services.AddTauTauRunDataProtection();
+        services.AddSingleton<KeyRingWatcher>();
+        // By default a key ring that has expired is still used for a request while a new one loads in
+        // the background; a revoked key must stop opening cookies at the next request instead.
+        AppContext.SetSwitch("Microsoft.AspNetCore.DataProtection.KeyManagement.DisableAsyncKeyRingUpdate", true);
+        var keyManager = services.Last(d => d.ServiceType == typeof(IKeyManager));
+        services.Remove(keyManager);
+        services.AddSingleton<IKeyManager>(provider => new WatchedKeyManager(
+            (IKeyManager)ActivatorUtilities.CreateInstance(provider, keyManager.ImplementationType!),
+            provider.GetRequiredService<KeyRingWatcher>()));
         // Generated links match the documented addresses (/admin/login, not /Admin/Login).
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);
         services.Configure<RazorPagesOptions>(options => options.Conventions.AuthorizeFolder("/Admin", AdminPolicies.SignedIn));
@@ -94,6 +103,7 @@ public static class AdminSetup
         app.Use(SecurityHeaders.AddAsync);
         app.UseHsts();
         app.UseRateLimiter();
+        app.Use(KeyRingWatcher.CheckOnRequestAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(RequirePasswordChangeAsync);
