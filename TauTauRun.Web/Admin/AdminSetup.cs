@@ -101,7 +101,9 @@ public static class AdminSetup
     {
         app.UseForwardedHeaders();
         app.Use(SecurityHeaders.AddAsync);
-        app.UseHsts();
+        // Not on a developer's machine: HSTS would pin localhost to HTTPS in their browser for a year.
+        if (!app.Environment.IsDevelopment())
+            app.UseHsts();
         app.UseRateLimiter();
         app.Use(KeyRingWatcher.CheckOnRequestAsync);
         app.UseAuthentication();
