@@ -34,12 +34,9 @@ public sealed class KeyRingWatcher(NpgsqlDataSource dataSource, IConfiguration c
             await Interlocked.Exchange(ref changed, new CancellationTokenSource()).CancelAsync();
     }
 
-    public static Task CheckOnRequestAsync(HttpContext context, RequestDelegate next) =>
-        Check(context.RequestServices.GetRequiredService<KeyRingWatcher>(), context, next);
-
-    private static async Task Check(KeyRingWatcher watcher, HttpContext context, RequestDelegate next)
+    public static async Task CheckOnRequestAsync(HttpContext context, RequestDelegate next)
     {
-        await watcher.CheckAsync();
+        await context.RequestServices.GetRequiredService<KeyRingWatcher>().CheckAsync();
         await next(context);
     }
 }
