@@ -1,4 +1,3 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -30,15 +29,7 @@ public static class AdminSetup
         services.AddMemoryCache();
         services.AddSingleton<AdminSessions>();
         services.AddTauTauRunDataProtection();
-        services.AddSingleton<KeyRingWatcher>();
-        // By default a key ring that has expired is still used for a request while a new one loads in
-        // the background; a revoked key must stop opening cookies at the next request instead.
-        AppContext.SetSwitch("Microsoft.AspNetCore.DataProtection.KeyManagement.DisableAsyncKeyRingUpdate", true);
-        var keyManager = services.Last(d => d.ServiceType == typeof(IKeyManager));
-        services.Remove(keyManager);
-        services.AddSingleton<IKeyManager>(provider => new WatchedKeyManager(
-            (IKeyManager)ActivatorUtilities.CreateInstance(provider, keyManager.ImplementationType!),
-            provider.GetRequiredService<KeyRingWatcher>()));
+        WatchKeyRing(services);
         // Generated links match the documented addresses (/admin/login, not /Admin/Login).
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);
         services.Configure<RazorPagesOptions>(options => options.Conventions.AuthorizeFolder("/Admin", AdminPolicies.SignedIn));
@@ -94,6 +85,20 @@ public static class AdminSetup
         services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((options, dataSource) =>
             options.XmlRepository = new DatabaseXmlRepository(dataSource));
         return services;
+    }
+
+    /// <summary>Wraps the framework's key manager so that <see cref="KeyRingWatcher"/> can expire its cached ring.</summary>
+    private static void WatchKeyRing(IServiceCollection services)
+    {
+        services.AddSingleton<KeyRingWatcher>();
+        // By default a key ring that has expired is still used for a request while a new one loads in
+        // the background; a revoked key must stop opening cookies at the next request instead.
+        AppContext.SetSwitch("Microsoft.AspNetCore.DataProtection.KeyManagement.DisableAsyncKeyRingUpdate", true);
+        var keyManager = services.Last(d => d.ServiceType == typeof(IKeyManager));
+        services.Remove(keyManager);
+        services.AddSingleton<IKeyManager>(provider => new WatchedKeyManager(
+            (IKeyManager)ActivatorUtilities.CreateInstance(provider, keyManager.ImplementationType!),
+            provider.GetRequiredService<KeyRingWatcher>()));
     }
 
     /// <summary>Call after UseRouting: the rate limiter and authorization need the matched endpoint.</summary>
