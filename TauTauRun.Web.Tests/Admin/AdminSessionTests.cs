@@ -7,7 +7,7 @@ namespace TauTauRun.Web.Tests.Admin;
 /// <summary>Security stamps and the key ring in the database: which cookies live on and which end.</summary>
 public sealed class AdminSessionTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
 
     [Test]
     public async Task A_cookie_from_one_instance_works_on_another_on_the_same_database()
@@ -75,13 +75,10 @@ public sealed class AdminSessionTests : DatabaseTest
     [Test]
     public async Task A_disabled_admin_is_logged_out_at_once_and_cannot_log_in()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
-        var bobId = await AdminSession.CreateAdminAsync("bob", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        using var bob = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
-        await bob.LogInOrFailAsync("bob", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
+        using var bob = await AdminSession.SignedInAsync(app, "bob");
+        var bobId = bob.AdminId;
         Assert.That((await bob.GetAsync("/admin")).StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK)); // now cached
 
         var disable = await alice.PostAsync($"/admin/admins?handler=Disable&id={bobId}", new Dictionary<string, string>());

@@ -7,7 +7,7 @@ namespace TauTauRun.Web.Tests.Browser;
 /// <summary>Logging in and out of the admin area in a real Chromium, as an admin does, under the real CSP.</summary>
 public sealed class AdminLoginBrowserTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
 
     [Test]
     public async Task An_admin_logs_in_with_the_labelled_fields_and_logs_out_again()

@@ -10,7 +10,7 @@ namespace TauTauRun.Web.Tests.Cli;
 /// <summary>The admin commands of the published binary, against the suite's database, as the plan's Scenario 4 runs them.</summary>
 public sealed class AdminCommandTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
     private Dictionary<string, string> environment = [];
 
     [SetUp]
@@ -102,33 +102,41 @@ public sealed class AdminCommandTests : DatabaseTest
     }
 
     [Test]
-    public async Task Rotate_keys_ends_every_session_and_a_restarted_service_cannot_read_an_old_cookie()
+    public async Task Rotate_keys_makes_every_earlier_cookie_unreadable_in_a_running_and_a_restarted_service()
     {
         await AdminSession.CreateAdminAsync("alice", Password);
         using var running = AdminSessionTests.ImmediateChecks();
         using var alice = new AdminSession(running);
         await alice.LogInOrFailAsync("alice", Password);
         var stampInCookie = await StampAsync();
-        // A copy, since the running service deletes the cookie it rejects.
-        var copy = new System.Net.CookieContainer();
-        copy.Add(alice.Cookies.GetAllCookies());
 
         var result = await PublishedApp.RunCommandAsync(environment, "rotate-keys");
 
         Assert.That(result.ExitCode, Is.Zero, result.Error);
         Assert.That(result.Output, Does.Contain("Revoked 1 data protection keys and created key"));
-        Assert.That(AdminSession.RedirectPath(await alice.GetAsync("/admin")), Does.StartWith("/admin/login"), "the running service");
+        Assert.That(await CountAsync("SELECT count(*) FROM audit_log WHERE action = 'keys.rotated'"), Is.EqualTo(1));
         // Put the old stamp back: from here on only the revoked key can make the old cookie fail.
         await using (var connection = await OpenAsync())
             await connection.ExecuteAsync("UPDATE admins SET security_stamp = @stampInCookie", new { stampInCookie });
         using var restarted = new TestApp();
-        using var oldCookie = new AdminSession(restarted, copy);
-        Assert.That(oldCookie.LoginCookie, Is.Not.Null);
-        Assert.That(AdminSession.RedirectPath(await oldCookie.GetAsync("/admin")), Does.StartWith("/admin/login"), "a restarted service");
-        using var fresh = new AdminSession(restarted);
+        using (var oldCookie = new AdminSession(restarted, Copy(alice.Cookies)))
+        {
+            Assert.That(oldCookie.LoginCookie, Is.Not.Null);
+            Assert.That(AdminSession.RedirectPath(await oldCookie.GetAsync("/admin")), Does.StartWith("/admin/login"), "a restarted service");
+        }
+        Assert.That(AdminSession.RedirectPath(await alice.GetAsync("/admin")), Does.StartWith("/admin/login"), "the running service");
+
+        using var fresh = new AdminSession(running);
         await fresh.LogInOrFailAsync("alice", Password);
-        Assert.That((await fresh.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(await CountAsync("SELECT count(*) FROM audit_log WHERE action = 'keys.rotated'"), Is.EqualTo(1));
+        using var freshElsewhere = new AdminSession(restarted, fresh.Cookies);
+        Assert.That((await freshElsewhere.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "the running service signs with the new key");
+    }
+
+    private static System.Net.CookieContainer Copy(System.Net.CookieContainer cookies)
+    {
+        var copy = new System.Net.CookieContainer();
+        copy.Add(cookies.GetAllCookies());
+        return copy;
     }
 
     private static async Task<Guid> StampAsync()

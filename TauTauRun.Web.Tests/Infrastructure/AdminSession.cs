@@ -23,6 +23,8 @@ public sealed class AdminSession : IDisposable
     }
 
     public CookieContainer Cookies { get; }
+    /// <summary>The admin this session was made for by <see cref="SignedInAsync"/>.</summary>
+    public long AdminId { get; private init; }
     public HttpClient Http { get; }
 
     /// <summary>The login cookie's value, or null (both the plain and the __Host- name).</summary>
@@ -61,6 +63,16 @@ public sealed class AdminSession : IDisposable
     }
 
     public const string AdminLogin = "/admin/login";
+    public const string TestPassword = "correct horse battery";
+
+    /// <summary>A new admin of this role, logged in to app with <see cref="TestPassword"/>.</summary>
+    public static async Task<AdminSession> SignedInAsync(WebApplicationFactory<Program> app, string username, string role = "admin")
+    {
+        var id = await CreateAdminAsync(username, TestPassword, role);
+        var session = new AdminSession(app) { AdminId = id };
+        await session.LogInOrFailAsync(username, TestPassword);
+        return session;
+    }
 
     public void Dispose() => Http.Dispose();
 

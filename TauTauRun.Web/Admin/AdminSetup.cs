@@ -30,6 +30,7 @@ public static class AdminSetup
         services.AddMemoryCache();
         services.AddSingleton<AdminSessions>();
         services.AddTauTauRunDataProtection();
+        WatchKeyRing(services);
         // Generated links match the documented addresses (/admin/login, not /Admin/Login). Links
         // carrying a case-sensitive secret (the runners' status links) are written out, not generated.
         services.Configure<RouteOptions>(options => options.LowercaseUrls = true);
@@ -78,13 +79,30 @@ public static class AdminSetup
         return services;
     }
 
+    /// <summary>Wraps the framework's key manager so that <see cref="KeyRingWatcher"/> can expire its cached ring.</summary>
+    private static void WatchKeyRing(IServiceCollection services)
+    {
+        services.AddSingleton<KeyRingWatcher>();
+        // By default a key ring that has expired is still used for a request while a new one loads in
+        // the background; a revoked key must stop opening cookies at the next request instead.
+        AppContext.SetSwitch("Microsoft.AspNetCore.DataProtection.KeyManagement.DisableAsyncKeyRingUpdate", true);
+        var keyManager = services.Last(d => d.ServiceType == typeof(IKeyManager));
+        services.Remove(keyManager);
+        services.AddSingleton<IKeyManager>(provider => new WatchedKeyManager(
+            (IKeyManager)ActivatorUtilities.CreateInstance(provider, keyManager.ImplementationType!),
+            provider.GetRequiredService<KeyRingWatcher>()));
+    }
+
     /// <summary>Call after UseRouting: the rate limiter and authorization need the matched endpoint.</summary>
     public static void UseTauTauRunAdmin(this WebApplication app)
     {
         app.UseForwardedHeaders();
         app.Use(SecurityHeaders.AddAsync);
-        app.UseHsts();
+        // Not on a developer's machine: HSTS would pin localhost to HTTPS in their browser for a year.
+        if (!app.Environment.IsDevelopment())
+            app.UseHsts();
         app.UseRateLimiter();
+        app.Use(KeyRingWatcher.CheckOnRequestAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(RequirePasswordChangeAsync);
@@ -102,54 +120,6 @@ public static class AdminSetup
             context.Response.Redirect(PasswordPath);
             return Task.CompletedTask;
         }
-        return next(context);
-    }
-}
-
-/// <summary>
-/// Adds the <c>__Host-</c> prefix to cookie names on HTTPS requests: browsers then refuse the cookie
-/// unless it is Secure, has Path=/ and no Domain, so no other host or plain-HTTP page can plant or
-/// overwrite it. Plain HTTP (local runs, tests) keeps the bare name, which browsers would reject otherwise.
-/// </summary>
-public sealed class HostPrefixCookieManager : Microsoft.AspNetCore.Authentication.Cookies.ICookieManager
-{
-    private readonly ChunkingCookieManager inner = new();
-
-    private static string Name(HttpContext context, string key) => context.Request.IsHttps ? "__Host-" + key : key;
-
-    public string? GetRequestCookie(HttpContext context, string key) => inner.GetRequestCookie(context, Name(context, key));
-
-    public void AppendResponseCookie(HttpContext context, string key, string? value, CookieOptions options) =>
-        inner.AppendResponseCookie(context, Name(context, key), value, options);
-
-    public void DeleteCookie(HttpContext context, string key, CookieOptions options) =>
-        inner.DeleteCookie(context, Name(context, key), options);
-}
-
-/// <summary>
-/// Headers on every response. The CSP allows scripts, styles and images only from this site and no
-/// inline script or style at all, so an injected tag cannot run; frames are refused everywhere.
-/// </summary>
-public static class SecurityHeaders
-{
-    public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-    public static Task AddAsync(HttpContext context, RequestDelegate next)
-    {
-        context.Response.OnStarting(() =>
-        {
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "same-origin";
-            headers.XFrameOptions = "DENY";
-            // Admin pages hold personal data: no copy in a shared computer's cache.
-            if (context.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase))
-                headers.CacheControl = "no-store";
-            return Task.CompletedTask;
-        });
         return next(context);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class CreateAdminCommand : ICommand
 
     public Func<IServiceProvider, TextWriter, Task> Prepare(string[] arguments)
     {
-        var options = Options.Parse(arguments, "--username", "--display-name", "--role");
+        var options = CommandOptions.Parse(arguments, "--username", "--display-name", "--role");
         var username = options.Required("--username").ToLowerInvariant();
         var displayName = options.Required("--display-name");
         var role = options.Optional("--role") ?? AdminPolicies.Admin;
@@ -90,13 +90,13 @@ internal sealed class CreateAdminCommand : ICommand
 }
 
 /// <summary>A command's <c>--name value</c> options, with clear usage errors for anything else.</summary>
-internal sealed class Options
+internal sealed class CommandOptions
 {
     private readonly Dictionary<string, string> values;
 
-    private Options(Dictionary<string, string> values) => this.values = values;
+    private CommandOptions(Dictionary<string, string> values) => this.values = values;
 
-    public static Options Parse(string[] arguments, params string[] known)
+    public static CommandOptions Parse(string[] arguments, params string[] known)
     {
         var values = new Dictionary<string, string>();
         for (var i = 0; i < arguments.Length; i++)
@@ -110,7 +110,7 @@ internal sealed class Options
                 throw new UsageException($"{name} needs a value");
             values[name] = arguments[++i];
         }
-        return new Options(values);
+        return new CommandOptions(values);
     }
 
     public string Required(string name) =>

@@ -6,8 +6,8 @@ namespace TauTauRun.Web.Cli;
 
 /// <summary>
 /// <c>rotate-keys</c>: revokes every Data Protection key and creates a new one, so no cookie or form
-/// token made before can be read again, and gives every admin a new security stamp, so that a running
-/// service, which keeps its key ring in memory until it restarts, ends those sessions too.
+/// token made before can be read again (a running service reloads its key ring within 30 seconds, see
+/// <see cref="KeyRingWatcher"/>), and gives every admin a new security stamp as well.
 /// </summary>
 internal sealed class RotateKeysCommand : ICommand
 {
@@ -36,7 +36,7 @@ internal sealed class RotateKeysCommand : ICommand
             await AuditLog.WriteAsync(transaction, AuditActor.CommandLine, "keys.rotated", new { revokedKeys = revoked, newKeyId = key.KeyId, admins });
             await transaction.CommitAsync();
             output.WriteLine($"Revoked {revoked} data protection keys and created key {key.KeyId}.");
-            output.WriteLine($"Ended the sessions of {admins} admins. Restart the service (systemctl restart tautaurun-api) so it signs new cookies with the new key.");
+            output.WriteLine($"Ended the sessions of {admins} admins. A running service switches to the new key within 30 seconds.");
         };
     }
 }

@@ -16,7 +16,7 @@ namespace TauTauRun.Web.Tests.Pages.Admin;
 /// </summary>
 public sealed class AccessTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
 
     [Test]
     public async Task Every_admin_endpoint_sends_anonymous_visitors_to_the_login_page()
@@ -46,10 +46,8 @@ public sealed class AccessTests : DatabaseTest
     [Test]
     public async Task A_volunteer_cannot_post_to_any_admin_page_except_their_own_password_and_logout()
     {
-        await AdminSession.CreateAdminAsync("vera", Password, role: "volunteer");
         using var app = new TestApp();
-        using var session = new AdminSession(app);
-        await session.LogInOrFailAsync("vera", Password);
+        using var session = await AdminSession.SignedInAsync(app, "vera", role: "volunteer");
         var endpoints = AdminEndpoints(app).Where(e => !e.Anonymous).ToList();
         Assert.That(endpoints.Where(e => e.VolunteersMayPost).Select(e => e.Path), Is.EquivalentTo(new[] { "/admin/password", "/admin/logout" }));
 
@@ -63,10 +61,8 @@ public sealed class AccessTests : DatabaseTest
     [Test]
     public async Task A_volunteer_cannot_add_an_admin()
     {
-        await AdminSession.CreateAdminAsync("vera", Password, role: "volunteer");
         using var app = new TestApp();
-        using var session = new AdminSession(app);
-        await session.LogInOrFailAsync("vera", Password);
+        using var session = await AdminSession.SignedInAsync(app, "vera", role: "volunteer");
 
         var response = await session.PostAsync("/admin/admins?handler=Add", new Dictionary<string, string>
         {
@@ -82,14 +78,28 @@ public sealed class AccessTests : DatabaseTest
     [Test]
     public async Task A_volunteer_can_open_the_admin_home_but_not_the_admins_or_the_audit_pages()
     {
-        await AdminSession.CreateAdminAsync("vera", Password, role: "volunteer");
         using var app = new TestApp();
-        using var session = new AdminSession(app);
-        await session.LogInOrFailAsync("vera", Password);
+        using var session = await AdminSession.SignedInAsync(app, "vera", role: "volunteer");
 
         Assert.That((await session.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(AdminSession.RedirectPath(await session.GetAsync("/admin/admins")), Does.StartWith("/admin/denied"));
         Assert.That(AdminSession.RedirectPath(await session.GetAsync("/admin/audit")), Does.StartWith("/admin/denied"));
+    }
+
+    [Test]
+    public async Task A_post_without_the_form_token_is_refused_with_400()
+    {
+        using var app = new TestApp();
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
+
+        var response = await alice.Http.PostAsync("/admin/admins?handler=Add", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Form.Username"] = "eve", ["Form.DisplayName"] = "Eve", ["Form.Role"] = "admin", ["Form.Password"] = "a long enough password",
+        }));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM admins WHERE username = 'eve'"), Is.Zero);
     }
 
     private sealed record AdminEndpoint(string Path, bool Anonymous, bool VolunteersMayPost);

@@ -7,16 +7,14 @@ namespace TauTauRun.Web.Tests.Pages.Admin;
 
 public sealed class AdminsTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
     private const string FirstPassword = "a first password to change";
 
     [Test]
     public async Task Adds_a_volunteer_who_must_choose_a_password_at_first_login()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var add = await alice.PostAsync("/admin/admins?handler=Add", NewAdmin("Vera"));
 
@@ -33,11 +31,9 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task An_existing_username_is_a_409_with_a_clear_message()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         await AdminSession.CreateAdminAsync("vera", Password, role: "volunteer");
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var add = await alice.PostAsync("/admin/admins?handler=Add", NewAdmin("VERA"));
 
@@ -48,10 +44,8 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task A_short_first_password_is_a_400_with_a_clear_message()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var add = await alice.PostAsync("/admin/admins?handler=Add", new Dictionary<string, string>(NewAdmin("vera")) { ["Form.Password"] = "short" });
 
@@ -81,6 +75,26 @@ public sealed class AdminsTests : DatabaseTest
     }
 
     [Test]
+    public async Task A_locked_admin_can_be_unlocked_before_the_fifteen_minutes_are_over()
+    {
+        var bobId = await AdminSession.CreateAdminAsync("bob", Password);
+        await using (var connection = await OpenAsync())
+            await connection.ExecuteAsync("UPDATE admins SET locked_until = now() + interval '15 minutes' WHERE id = @bobId", new { bobId });
+        using var app = new TestApp();
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
+        using var bob = new AdminSession(app);
+        Assert.That((await bob.LogInAsync("bob", Password)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        var unlock = await alice.PostAsync($"/admin/admins?handler=Unlock&id={bobId}", new Dictionary<string, string>());
+
+        Assert.That(AdminSession.RedirectPath(unlock), Is.EqualTo("/admin/admins"));
+        await bob.LogInOrFailAsync("bob", Password);
+        await using var check = await OpenAsync();
+        Assert.That(await check.ExecuteScalarAsync<string>("SELECT details::text FROM audit_log WHERE action = 'admin.unlocked'"),
+            Does.Contain("\"before\": {\"is_locked\": true}").And.Contain("\"after\": {\"is_locked\": false}"));
+    }
+
+    [Test]
     public async Task An_admin_cannot_disable_themselves()
     {
         var aliceId = await AdminSession.CreateAdminAsync("alice", Password);
@@ -98,10 +112,8 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task An_unknown_admin_id_is_a_404()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
 
         var disable = await alice.PostAsync("/admin/admins?handler=Disable&id=987654", new Dictionary<string, string>());
 
@@ -111,13 +123,10 @@ public sealed class AdminsTests : DatabaseTest
     [Test]
     public async Task Requiring_a_new_password_sends_that_admin_to_the_password_page_on_their_next_request()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
-        var bobId = await AdminSession.CreateAdminAsync("bob", Password);
         using var app = new TestApp();
-        using var alice = new AdminSession(app);
-        using var bob = new AdminSession(app);
-        await alice.LogInOrFailAsync("alice", Password);
-        await bob.LogInOrFailAsync("bob", Password);
+        using var alice = await AdminSession.SignedInAsync(app, "alice");
+        using var bob = await AdminSession.SignedInAsync(app, "bob");
+        var bobId = bob.AdminId;
         Assert.That((await bob.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         await alice.PostAsync($"/admin/admins?handler=RequirePasswordChange&id={bobId}", new Dictionary<string, string>());

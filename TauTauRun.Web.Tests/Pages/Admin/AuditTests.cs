@@ -8,14 +8,12 @@ namespace TauTauRun.Web.Tests.Pages.Admin;
 
 public sealed class AuditTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
-
     [Test]
     public async Task Pages_newest_first_through_the_whole_log_without_gaps_or_repeats()
     {
         await WriteEntriesAsync(120);
-        using var session = await LoggedInAsync(out var app);
-        using var _ = app;
+        using var app = new TestApp();
+        using var session = await AdminSession.SignedInAsync(app, "alice");
 
         var seen = new List<int>();
         var pages = 0;
@@ -34,8 +32,8 @@ public sealed class AuditTests : DatabaseTest
     public async Task Filters_by_action_and_by_any_part_of_the_actor()
     {
         await WriteEntriesAsync(4);
-        using var session = await LoggedInAsync(out var app);
-        using var _ = app;
+        using var app = new TestApp();
+        using var session = await AdminSession.SignedInAsync(app, "alice");
 
         var byAction = await ParseAsync(await session.GetAsync("/admin/audit?Filter.Action=admin.created"));
         var byActor = await ParseAsync(await session.GetAsync("/admin/audit?Filter.Actor=BOT"));
@@ -47,8 +45,8 @@ public sealed class AuditTests : DatabaseTest
     [Test]
     public async Task A_malformed_filter_is_a_400_with_a_message()
     {
-        using var session = await LoggedInAsync(out var app);
-        using var _ = app;
+        using var app = new TestApp();
+        using var session = await AdminSession.SignedInAsync(app, "alice");
 
         var response = await session.GetAsync("/admin/audit?Filter.ParticipantId=abc");
 
@@ -102,20 +100,5 @@ public sealed class AuditTests : DatabaseTest
     {
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         return new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
-    }
-
-    private static Task<AdminSession> LoggedInAsync(out TestApp app)
-    {
-        var created = new TestApp();
-        app = created;
-        return LogInAsync(created);
-
-        static async Task<AdminSession> LogInAsync(TestApp app)
-        {
-            await AdminSession.CreateAdminAsync("alice", Password);
-            var session = new AdminSession(app);
-            await session.LogInOrFailAsync("alice", Password);
-            return session;
-        }
     }
 }

@@ -13,7 +13,7 @@ namespace TauTauRun.Web.Tests.Pages.Admin;
 
 public sealed class LoginTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
 
     [Test]
     public async Task Logging_in_sets_an_http_only_same_site_strict_cookie_and_audits_it()
@@ -173,10 +173,8 @@ public sealed class LoginTests : DatabaseTest
     [Test]
     public async Task Logging_out_ends_the_session_and_a_copy_of_the_cookie_stops_working()
     {
-        await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
-        using var session = new AdminSession(app);
-        await session.LogInOrFailAsync("alice", Password);
+        using var session = await AdminSession.SignedInAsync(app, "alice");
         var copy = new System.Net.CookieContainer();
         copy.Add(session.Cookies.GetAllCookies());
 
@@ -213,6 +211,24 @@ public sealed class LoginTests : DatabaseTest
 
         Assert.That(AdminSession.RedirectPath(inside), Is.EqualTo("/admin/audit"));
         Assert.That(AdminSession.RedirectPath(outside), Is.EqualTo("/admin"));
+    }
+
+    [Test]
+    public async Task Logins_leave_no_username_or_password_in_the_logs()
+    {
+        await AdminSession.CreateAdminAsync("alice-7c1f", Password);
+        using var app = new TestApp();
+        using var session = new AdminSession(app);
+
+        await session.LogInAsync("alice-7c1f", "wrong-9d2e-password");
+        await session.LogInAsync("nobody-5b3a", "guess-4f8c-password");
+        await session.LogInOrFailAsync("alice-7c1f", Password);
+        await app.DisposeAsync(); // flushes the log files
+
+        var log = File.ReadAllText(Path.Combine(app.LogDirectory, "api.log"));
+        Assert.That(log, Does.Contain("HTTP POST /admin/login responded 302").IgnoreCase, "the log was written");
+        foreach (var secret in new[] { "alice-7c1f", "wrong-9d2e", "nobody-5b3a", "guess-4f8c", Password })
+            Assert.That(log, Does.Not.Contain(secret));
     }
 
     private static async Task<double> TimeAsync(Func<Task> action)

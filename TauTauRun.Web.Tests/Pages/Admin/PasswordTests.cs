@@ -6,7 +6,7 @@ namespace TauTauRun.Web.Tests.Pages.Admin;
 
 public sealed class PasswordTests : DatabaseTest
 {
-    private const string Password = "correct horse battery";
+    private const string Password = AdminSession.TestPassword;
     private const string NewPassword = "a brand new passphrase";
 
     [Test]
@@ -40,10 +40,8 @@ public sealed class PasswordTests : DatabaseTest
     [TestCase(Password, Password, Password, "different from the current one")]
     public async Task A_refused_change_is_a_400_with_a_clear_message(string current, string newPassword, string confirm, string message)
     {
-        await AdminSession.CreateAdminAsync("vera", Password);
         using var app = new TestApp();
-        using var session = new AdminSession(app);
-        await session.LogInOrFailAsync("vera", Password);
+        using var session = await AdminSession.SignedInAsync(app, "vera");
 
         var change = await session.PostAsync("/admin/password", Change(current, newPassword, confirm));
 

@@ -65,21 +65,26 @@ public sealed class AdminsModel(NpgsqlDataSource dataSource, AdminSessions sessi
         ChangeAsync(id, "admin.enabled", "is_disabled = false, failed_login_count = 0, locked_until = NULL",
             "is_disabled", "Re-enabled {0}.");
 
+    public Task<IActionResult> OnPostUnlockAsync(long id) =>
+        ChangeAsync(id, "admin.unlocked", "failed_login_count = 0, locked_until = NULL",
+            "is_locked", "Unlocked {0}.", "coalesce(locked_until > now(), false)");
+
     public Task<IActionResult> OnPostRequirePasswordChangeAsync(long id) =>
         ChangeAsync(id, "admin.password_change_required", "must_change_password = true",
             "must_change_password", "{0} must choose a new password at their next request.");
 
-    /// <summary>One flag of one admin, with its before and after values in the audit row.</summary>
-    private async Task<IActionResult> ChangeAsync(long id, string action, string set, string flag, string message)
+    /// <summary>One flag of one admin (a column, or an expression over the row), with its before and after values in the audit row.</summary>
+    private async Task<IActionResult> ChangeAsync(long id, string action, string set, string flag, string message, string? expression = null)
     {
+        expression ??= flag;
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        // set and flag are this class's own constants, never user input.
+        // set and expression are this class's own constants, never user input.
         var change = await connection.QuerySingleOrDefaultAsync<(string Username, bool Before, bool After)>($"""
             UPDATE admins AS a SET {set}, updated_at = now()
-            FROM (SELECT id, {flag} AS before FROM admins WHERE id = @id FOR UPDATE) AS old
+            FROM (SELECT id, {expression} AS before FROM admins WHERE id = @id FOR UPDATE) AS old
             WHERE a.id = old.id
-            RETURNING a.username, old.before, a.{flag}
+            RETURNING a.username, old.before, {expression}
             """, new { id }, transaction);
         if (change.Username is null)
             return NotFound();
