@@ -19,11 +19,12 @@ trap '' PIPE
 export PGDATABASE=${PGDATABASE:-tau_tau_run_prod}
 backup_dir=${BACKUP_DIR:-/opt/tautaurun/backups}
 name_pattern="${PGDATABASE}_[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9].sql.gz"
-work=""
+work=""    # error messages and scratch files, off the backup disk so a full disk cannot hide its own error
+partial="" # the new dump and counts while written: on the backup disk, so the final rename is atomic
 
 fail() { echo "backup.sh: error: $*" >&2; exit 1; }
 say() { echo "backup.sh: $*" >&2; }
-cleanup() { [[ -z $work ]] || rm -rf "$work"; }
+cleanup() { rm -rf "${work:-/nonexistent}" "${partial:-/nonexistent}"; }
 trap cleanup EXIT
 
 # SQL listing "schema.table<TAB>rows" for every ordinary table outside the system schemas.
@@ -42,7 +43,8 @@ dump() {
   [[ -w $backup_dir ]] || fail "backup directory $backup_dir is not writable"
   local target
   target="$backup_dir/${PGDATABASE}_$(date +%Y%m%d).sql.gz"
-  work=$(mktemp -d "$backup_dir/.backup.XXXXXX") || fail "cannot create a temporary folder in $backup_dir"
+  work=$(mktemp -d)
+  partial=$(mktemp -d "$backup_dir/.backup.XXXXXX") || fail "cannot create a temporary folder in $backup_dir"
   local started=$SECONDS
 
   # One repeatable-read transaction exports its snapshot to pg_dump and then counts the rows in that
@@ -57,26 +59,26 @@ dump() {
   # --no-owner/--no-privileges: objects belong to whoever restores (the plan restores as tautaurun),
   # so a dump also restores on a new server whose roles differ.
   if ! pg_dump --snapshot="$snapshot" --clean --if-exists --no-owner --no-privileges 2>"$work/pg_dump.err" |
-    gzip -6 2>"$work/gzip.err" >"$work/dump.sql.gz"; then
+    gzip -6 2>"$work/gzip.err" >"$partial/dump.sql.gz"; then
     fail "pg_dump of $PGDATABASE failed: $(cat "$work/gzip.err" "$work/pg_dump.err" 2>/dev/null | grep -m1 . || echo 'cannot write the dump')"
   fi
   { count_tables_sql; echo "SELECT '--end--';"; } 2>/dev/null >"/dev/fd/$to_session" || true
   local line
-  : >"$work/counts"
+  : >"$partial/counts"
   while read -r -t 300 line <&"$from_session"; do
     [[ $line == --end-- ]] && break
-    printf '%s\n' "$line" >>"$work/counts" || fail "cannot write the row counts in $backup_dir"
+    printf '%s\n' "$line" >>"$partial/counts" || fail "cannot write the row counts in $backup_dir"
   done
   [[ $line == --end-- ]] || fail "counting rows failed: $(tail -n1 "$work/psql.err")"
   echo "COMMIT;" >"/dev/fd/$to_session"
   exec {to_session}>&-
   wait "$pid" 2>/dev/null || true
 
-  gzip -t "$work/dump.sql.gz" 2>/dev/null || fail "the new dump is not a valid gzip file (disk full?)"
-  sync "$work/dump.sql.gz" "$work/counts" || fail "cannot sync the new dump to disk"
+  gzip -t "$partial/dump.sql.gz" 2>/dev/null || fail "the new dump is not a valid gzip file (disk full?)"
+  sync "$partial/dump.sql.gz" "$partial/counts" || fail "cannot sync the new dump to disk"
   # The counts first: a dump is never without its counts, and the previous good pair is replaced
   # only once the new dump is complete and on disk.
-  if ! { mv -f "$work/counts" "${target%.sql.gz}.counts" && mv -f "$work/dump.sql.gz" "$target"; }; then
+  if ! { mv -f "$partial/counts" "${target%.sql.gz}.counts" && mv -f "$partial/dump.sql.gz" "$target"; }; then
     fail "cannot move the new dump into place as $target"
   fi
   sync "$backup_dir"
@@ -96,23 +98,20 @@ list_dumps() {
 }
 
 prune() {
-  local listing kept deleted=0
+  local listing drop=() kept
   listing=$(list_dumps) || fail "a file name in $backup_dir does not hold a valid date"
   [[ -n $listing ]] || return 0
-  # Newest first: the first 7 days, the first file seen of each of 4 weeks and of 12 months.
-  kept=$(sort -r <<<"$listing" | awk '
+  # Newest first: the first 7 days, and the first file seen of each of 4 weeks and of 12 months.
+  mapfile -t drop < <(sort -r <<<"$listing" | awk '
     { keep = (NR <= 7) }
     !($2 in weeks) && weeks_seen < 4 { weeks[$2] = 1; weeks_seen++; keep = 1 }
     !($3 in months) && months_seen < 12 { months[$3] = 1; months_seen++; keep = 1 }
-    keep { print $4 }')
-  local path
-  while read -r _ _ _ path; do
-    if ! grep -qxF "$path" <<<"$kept"; then
-      rm -f "$path" "${path%.sql.gz}.counts" || fail "cannot delete the old dump $path"
-      deleted=$((deleted + 1))
-    fi
-  done <<<"$listing"
-  say "retention: kept $(wc -l <<<"$kept") dumps, deleted $deleted"
+    !keep { print $4; sub(/\.sql\.gz$/, ".counts", $4); print $4 }')
+  kept=$(($(wc -l <<<"$listing") - ${#drop[@]} / 2))
+  if [[ ${#drop[@]} -gt 0 ]]; then
+    rm -f -- "${drop[@]}" || fail "cannot delete old dumps in $backup_dir"
+  fi
+  say "retention: kept $kept dumps, deleted $((${#drop[@]} / 2))"
 }
 
 offsite() {
