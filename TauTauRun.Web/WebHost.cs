@@ -4,6 +4,7 @@ using Serilog;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Development;
 using TauTauRun.Web.Health;
+using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Logging;
 
 namespace TauTauRun.Web;
@@ -21,6 +22,7 @@ public static class WebHost
             using var embedded = EmbeddedDatabase.StartIfWanted(builder);
             builder.AddTauTauRunData();
             builder.Services.AddSystemd();
+            builder.Services.AddSystemdWatchdog();
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
             builder.Services.AddRazorPages();
             builder.Services.AddTauTauRunHealthChecks();

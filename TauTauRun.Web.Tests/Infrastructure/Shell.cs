@@ -22,20 +22,11 @@ public static class Shell
     public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string> environment, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = TestDatabase.TempRoot,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
+        var start = PublishedApp.StartInfo(fileName, arguments, environment);
         // Only what the test says: no stray libpq settings from the machine running the suite.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("PG") || k.StartsWith("TAUTAURUN_") || k == "BACKUP_DIR").ToList())
+        foreach (var name in start.Environment.Keys.Where(k => !environment.ContainsKey(k) &&
+                     (k.StartsWith("PG") || k.StartsWith("TAUTAURUN_") || k == "BACKUP_DIR")).ToList())
             start.Environment.Remove(name);
-        foreach (var (name, value) in environment)
-            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
