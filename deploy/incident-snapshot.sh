@@ -22,14 +22,27 @@ try() {
   if "$@"; then say "saved $what"; else say "warning: could not save $what"; problems=$((problems + 1)); fi
 }
 
+save_journal() {
+  journalctl -u tautaurun-api --no-pager -o short-iso-precise >"$folder/journal-tautaurun-api.txt" 2>&1 &&
+    journalctl -u tautaurun-api --no-pager -o export >"$folder/journal-tautaurun-api.export" 2>/dev/null
+}
+save_database() { pg_dump >"$folder/incident_db_$(date +%Y%m%d).sql"; }
+save_machine_state() {
+  { date -Is; uptime; echo; ps auxf; echo; ss -tanp; echo; last -n 50 2>/dev/null || true; } >"$folder/machine-state.txt" 2>&1
+}
+write_manifest() {
+  local files
+  files=$(cd "$folder" && find . -type f | sort)
+  (cd "$folder" && xargs -r -d '\n' sha256sum <<<"$files") >"$folder/SHA256SUMS.new"
+  mv "$folder/SHA256SUMS.new" "$folder/SHA256SUMS"
+}
+
 mkdir -p "$folder"
 try "the log files" cp -a "$log_dir" "$folder/logs"
-try "the journal of tautaurun-api" bash -c 'journalctl -u tautaurun-api --no-pager -o short-iso-precise >"$1/journal-tautaurun-api.txt" 2>&1 &&
-  journalctl -u tautaurun-api --no-pager -o export >"$1/journal-tautaurun-api.export" 2>/dev/null' _ "$folder"
-try "a dump of database $PGDATABASE" bash -c 'pg_dump >"$1/incident_db_$(date +%Y%m%d).sql"' _ "$folder"
-try "the machine's state" bash -c '{ date -Is; uptime; echo; ps auxf; echo; ss -tanp; echo; last -n 50 2>/dev/null || true; } >"$1/machine-state.txt" 2>&1' _ "$folder"
-
-(cd "$folder" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 -r sha256sum >SHA256SUMS)
+try "the journal of tautaurun-api" save_journal
+try "a dump of database $PGDATABASE" save_database
+try "the machine's state" save_machine_state
+write_manifest
 chmod -R a-w,go-rwx "$folder"
 say "evidence in $folder ($(du -sh "$folder" | cut -f1)); check it later with: cd $folder && sha256sum -c SHA256SUMS"
 ((problems == 0)) || { say "error: $problems parts could not be saved (see above)"; exit 1; }
