@@ -140,7 +140,7 @@ switch_current() {
     [[ -z $old ]] || { ln -sfn "$old" "$home/previous.new" && mv -T "$home/previous.new" "$home/previous"; }
     ln -sfn "releases/$version" "$home/current.new" && mv -T "$home/current.new" "$home/current"
   fi
-  say "current -> releases/$version${old:+ (previous -> $old)}"
+  say "current -> releases/$version$([[ -L $home/previous ]] && echo ", previous -> $(readlink "$home/previous")")"
 }
 
 install_system_files() {

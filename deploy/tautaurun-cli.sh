@@ -18,9 +18,9 @@ fi
 while IFS= read -r line || [[ -n $line ]]; do
   [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
   [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-  value=${BASH_REMATCH[2]}
-  [[ $value =~ ^\"(.*)\"$ ]] && value=${BASH_REMATCH[1]}
-  export "${BASH_REMATCH[1]}=$value"
+  key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+  if [[ $value =~ ^\"(.*)\"$ ]]; then value=${BASH_REMATCH[1]}; fi
+  export "$key=$value"
 done <"$settings_file"
 
 cd /opt/tautaurun/current
