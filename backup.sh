@@ -17,7 +17,9 @@ umask 027
 trap '' PIPE
 
 export PGDATABASE=${PGDATABASE:-tau_tau_run_prod}
-backup_dir=${BACKUP_DIR:-/opt/tautaurun/backups}
+backup_dir=$(realpath -m "${BACKUP_DIR:-/opt/tautaurun/backups}")
+# Started from a folder it may not read (sudo -u tautaurun from /root), find and psql would fail.
+cd /
 name_pattern="${PGDATABASE}_[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9].sql.gz"
 work=""    # error messages and scratch files, off the backup disk so a full disk cannot hide its own error
 partial="" # the new dump and counts while written: on the backup disk, so the final rename is atomic
