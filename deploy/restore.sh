@@ -72,7 +72,7 @@ verify_counts() {
   [[ -f $counts ]] || { say "  (no $counts beside the dump: counts not compared)"; return 0; }
   query=$(awk -F '\t' -v q="'" '{ printf "%sSELECT %s%s%s || E%s\\t%s || count(*) FROM %s\n",
     (NR > 1 ? "UNION ALL " : ""), q, $1, q, q, q, $1 }' "$counts")
-  if ! diff "$counts" <(psql -X -A -t -c "$query") >&2; then
+  if ! diff <(sort "$counts") <(psql -X -A -t -c "$query" | sort) >&2; then
     fail "the restored tables differ from the dump's counts (< dump time, > now); the service stays stopped (emergency backup: $emergency)"
   fi
   say "  all $(wc -l <"$counts") tables have the row counts of dump time"
