@@ -113,6 +113,12 @@ public sealed class SystemdEndToEndTests
         Assert.That(await ReleaseRunningAsync(machine), Is.EqualTo("/opt/tautaurun/releases/1.0.0"));
         Assert.That((await machine.MustAsync("readlink /opt/tautaurun/previous")).Trim(), Is.EqualTo("releases/2.0.0"));
         await machine.MustAsync(Health);
+        // Forward again, and back with a schema rollback (to the version both releases share).
+        await machine.MustAsync("/opt/tautaurun/current/deploy/rollback.sh", TimeSpan.FromMinutes(3));
+        var down = await machine.MustAsync("/opt/tautaurun/current/deploy/rollback.sh --migrate-down-to 7 2>&1", TimeSpan.FromMinutes(3));
+        Assert.That(down, Does.Contain("back up the database first").And.Contain("Nothing to roll back"));
+        Assert.That(await ReleaseRunningAsync(machine), Is.EqualTo("/opt/tautaurun/releases/1.0.0"));
+        await machine.MustAsync(Health);
 
         Assert.That(await machine.MustAsync("/opt/tautaurun/current/deploy/smoke.sh http://localhost:8080"), Does.Contain("ok    health"));
         var snapshot = await machine.MustAsync("/opt/tautaurun/current/deploy/incident-snapshot.sh /root/incidents 2>&1");
