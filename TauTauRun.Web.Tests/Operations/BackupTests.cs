@@ -83,24 +83,19 @@ public sealed class BackupTests
     [Test]
     public async Task A_backup_with_the_database_down_fails_loudly_and_keeps_the_previous_dump()
     {
-        Assert.That((await BackupAsync()).ExitCode, Is.Zero);
-        var good = await File.ReadAllBytesAsync(TodaysDump);
+        var good = await GoodBackupAsync();
         environment["PGPORT"] = Development.LocalCluster.FreeTcpPort().ToString();
 
-        var failed = await BackupAsync();
+        var failed = await FailsKeepingTheGoodDumpAsync(good, "cannot connect to database tau_tau_run_prod");
 
-        Assert.That(failed.ExitCode, Is.Not.Zero);
-        Assert.That(failed.Error.Trim().Split('\n'), Has.Length.EqualTo(1).And.Some.StartsWith("backup.sh: error: cannot connect"));
-        Assert.That(await File.ReadAllBytesAsync(TodaysDump), Is.EqualTo(good));
-        Assert.That(Directory.GetFiles(backupDirectory), Has.Length.EqualTo(2), "no temporary file left behind");
+        Assert.That(failed.Error.Trim().Split('\n'), Has.Length.EqualTo(1), "one clear line");
     }
 
     [Test]
     public async Task A_backup_onto_a_full_disk_fails_loudly_and_keeps_the_previous_dump()
     {
         using var disk = TinyDisk.Mount(backupDirectory, "256k");
-        Assert.That((await BackupAsync()).ExitCode, Is.Zero);
-        var good = await File.ReadAllBytesAsync(TodaysDump);
+        var good = await GoodBackupAsync();
         // Random hex compresses badly: the next dump is larger than the whole disk.
         await ProductionLikeDatabase.ExecuteAsync("""
             INSERT INTO data_protection_keys (friendly_name, xml)
@@ -108,27 +103,35 @@ public sealed class BackupTests
             FROM generate_series(1, 1000) i
             """);
 
-        var failed = await BackupAsync();
-
-        Assert.That(failed.ExitCode, Is.Not.Zero);
-        Assert.That(failed.Error, Does.Contain("backup.sh: error:").And.Contain("No space left on device"));
-        Assert.That(await File.ReadAllBytesAsync(TodaysDump), Is.EqualTo(good));
-        Assert.That(Directory.GetFileSystemEntries(backupDirectory), Has.Length.EqualTo(2), "no temporary file left behind");
+        await FailsKeepingTheGoodDumpAsync(good, "No space left on device");
     }
 
     [Test]
     public async Task A_backup_into_a_read_only_directory_fails_loudly_and_keeps_the_previous_dump()
     {
         using var disk = TinyDisk.Mount(backupDirectory, "1m");
-        Assert.That((await BackupAsync()).ExitCode, Is.Zero);
-        var good = await File.ReadAllBytesAsync(TodaysDump);
+        var good = await GoodBackupAsync();
         disk.MakeReadOnly();
 
-        var failed = await BackupAsync();
+        await FailsKeepingTheGoodDumpAsync(good, "is not writable");
+    }
 
+    private async Task<byte[]> GoodBackupAsync()
+    {
+        var backup = await BackupAsync();
+        Assert.That(backup.ExitCode, Is.Zero, backup.Error);
+        return await File.ReadAllBytesAsync(TodaysDump);
+    }
+
+    /// <summary>Runs a backup that must fail, and checks that it said why and left the earlier dump as it was.</summary>
+    private async Task<Shell.Result> FailsKeepingTheGoodDumpAsync(byte[] good, string reason)
+    {
+        var failed = await BackupAsync();
         Assert.That(failed.ExitCode, Is.Not.Zero);
-        Assert.That(failed.Error.Trim(), Does.StartWith("backup.sh: error:").And.Contain("not writable"));
-        Assert.That(await File.ReadAllBytesAsync(TodaysDump), Is.EqualTo(good));
+        Assert.That(failed.Error, Does.StartWith("backup.sh: error:").And.Contain(reason));
+        Assert.That(await File.ReadAllBytesAsync(TodaysDump), Is.EqualTo(good), "the earlier dump is untouched");
+        Assert.That(Directory.GetFileSystemEntries(backupDirectory), Has.Length.EqualTo(2), "only the dump and its counts: no temporary file");
+        return failed;
     }
 
     [Test]
