@@ -119,7 +119,7 @@ prune() {
 offsite() {
   local bucket=${TAUTAURUN_S3_BUCKET:-}
   [[ -n $bucket ]] || return 0
-  command -v aws >/dev/null || fail "TAUTAURUN_S3_BUCKET is set but the aws command is missing; $1 is only local"
+  command -v aws >/dev/null || fail "offsite copy to s3://${bucket#s3://}/ impossible: the aws command is missing; $1 is only local"
   if ! { aws s3 cp --only-show-errors "$1" "s3://${bucket#s3://}/" &&
     aws s3 cp --only-show-errors "${1%.sql.gz}.counts" "s3://${bucket#s3://}/"; }; then
     fail "offsite copy to s3://${bucket#s3://}/ failed; $1 is only local"
