@@ -45,7 +45,8 @@ public sealed class SystemdEndToEndTests
 
         // Scenario 1, Application Crash.
         Assert.That(await machine.MustAsync("sudo systemctl status tautaurun-api"), Does.Contain("active (running)"));
-        Assert.That(await machine.MustAsync("sudo journalctl -u tautaurun-api -n 100"), Does.Contain("Now listening on"));
+        Assert.That(await machine.MustAsync("sudo journalctl -u tautaurun-api -n 100"),
+            Does.Contain("Now listening on").And.Contain("Systemd watchdog: a heartbeat every 15 s"), "WatchdogSec=30 reaches the app");
         var firstPid = await MainPidAsync(machine);
         await machine.MustAsync("sudo systemctl restart tautaurun-api");
         Assert.That(await MainPidAsync(machine), Is.Not.EqualTo(firstPid));
