@@ -26,6 +26,7 @@ public static class WebHost
             builder.AddTauTauRunData();
             builder.AddTauTauRunEmail(deliver: true);
             builder.Services.AddSystemd();
+            builder.Services.AddSystemdWatchdog();
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
             builder.Services.AddTauTauRunRateLimiting();
             builder.AddTauTauRunRegistration();

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/prerequisites.sh
 need_postgres
 need_chromium
+need_operations_tools
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

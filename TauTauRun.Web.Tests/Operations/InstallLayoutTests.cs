@@ -1,0 +1,46 @@
+using TauTauRun.Web.Tests.Infrastructure;
+
+namespace TauTauRun.Web.Tests.Operations;
+
+/// <summary>deploy/install.sh --root DIR: the tree a real install lays out, and that running it again is safe.</summary>
+public sealed class InstallLayoutTests
+{
+    [Test]
+    public async Task Lays_out_releases_settings_units_cron_and_the_wrapper_and_keeps_edits_on_a_second_run()
+    {
+        var root = Path.Combine(TestDatabase.TempRoot, "install", Guid.NewGuid().ToString("N"));
+        var published = Path.GetDirectoryName(PublishedApp.Dll)!;
+        Task<Shell.Result> InstallAsync(string version) => Shell.RunScriptAsync("deploy/install.sh",
+            ["--root", root, "--published", published, "--version", version], new Dictionary<string, string>());
+
+        var first = await InstallAsync("1.0.0");
+        Assert.That(first.ExitCode, Is.Zero, first.All);
+        string At(string path) => Path.Combine(root, path);
+        foreach (var file in new[]
+        {
+            "opt/tautaurun/releases/1.0.0/TauTauRun.Web.dll", "opt/tautaurun/releases/1.0.0/backup.sh",
+            "opt/tautaurun/releases/1.0.0/deploy/restore.sh", "opt/tautaurun/releases/1.0.0/deploy/lib/steps.sh",
+            "opt/tautaurun/releases/1.0.0/docs/OPERATIONS.md", "etc/systemd/system/tautaurun-api.service",
+            "etc/systemd/system/tautaurun-backup.service", "etc/systemd/system/tautaurun-backup.timer",
+            "etc/cron.d/tautaurun-backup", "usr/local/bin/tautaurun", "etc/tautaurun/tautaurun.env",
+        })
+            Assert.That(File.Exists(At(file)), Is.True, file);
+        Assert.That(Directory.Exists(At("opt/tautaurun/backups")) && Directory.Exists(At("var/log/tautaurun")), Is.True);
+        Assert.That(new FileInfo(At("opt/tautaurun/current")).LinkTarget, Is.EqualTo("releases/1.0.0"));
+        Assert.That(File.GetUnixFileMode(At("etc/tautaurun/tautaurun.env")), Is.EqualTo((UnixFileMode)0b110_100_000), "0640");
+        Assert.That(File.GetUnixFileMode(At("usr/local/bin/tautaurun")).HasFlag(UnixFileMode.UserExecute), Is.True);
+        Assert.That(first.Error, Does.Contain("skipped with --root: migrate the database"));
+
+        await File.AppendAllTextAsync(At("etc/tautaurun/tautaurun.env"), "SMTP_HOST=smtp.example.org\n");
+        var second = await InstallAsync("1.1.0");
+        var again = await InstallAsync("1.1.0");
+
+        Assert.That(second.ExitCode, Is.Zero, second.All);
+        Assert.That(again.ExitCode, Is.Zero, again.All);
+        Assert.That(await File.ReadAllTextAsync(At("etc/tautaurun/tautaurun.env")), Does.Contain("SMTP_HOST=smtp.example.org"), "settings are kept");
+        Assert.That(new FileInfo(At("opt/tautaurun/current")).LinkTarget, Is.EqualTo("releases/1.1.0"));
+        Assert.That(new FileInfo(At("opt/tautaurun/previous")).LinkTarget, Is.EqualTo("releases/1.0.0"),
+            "installing the same release twice does not lose the one to roll back to");
+        Assert.That(Directory.GetDirectories(At("opt/tautaurun/releases")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "1.0.0", "1.1.0" }));
+    }
+}

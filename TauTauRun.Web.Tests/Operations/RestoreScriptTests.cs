@@ -1,0 +1,111 @@
+using System.Net;
+using TauTauRun.Web.Development;
+using TauTauRun.Web.Tests.Infrastructure;
+
+namespace TauTauRun.Web.Tests.Operations;
+
+/// <summary>
+/// deploy/restore.sh against the plan's database on the suite's server, with the published app as the
+/// service: the stop and start commands run it in the background and stop it by its pid file.
+/// </summary>
+public sealed class RestoreScriptTests
+{
+    private const string Changes = """
+        DELETE FROM audit_log;
+        UPDATE participants SET payment_status = 'PENDING', amount_paid_minor = NULL, paid_on = NULL, bib = NULL;
+        INSERT INTO admins (username, display_name, password_hash, role) VALUES ('intruder', 'Intruder', 'x', 'admin');
+        """;
+    private string folder = "";
+    private string dump = "";
+    private int port;
+    private Dictionary<string, string> environment = [];
+    private Dictionary<string, string> atDumpTime = [];
+
+    [SetUp]
+    public async Task BackUpTheDatabaseAndStartTheServiceAsync()
+    {
+        await ProductionLikeDatabase.CreateAsync();
+        folder = Directory.CreateDirectory(Path.Combine(TestDatabase.TempRoot, "restore", Guid.NewGuid().ToString("N"))).FullName;
+        port = LocalCluster.FreeTcpPort();
+        var pidFile = Path.Combine(folder, "service.pid");
+        environment = ProductionLikeDatabase.Environment();
+        environment["BACKUP_DIR"] = Path.Combine(folder, "backups");
+        foreach (var (name, value) in PublishedApp.Environment(Path.Combine(folder, "logs"), ProductionLikeDatabase.ConnectionString()))
+            environment[name] = value;
+        environment["TAUTAURUN_START_CMD"] =
+            $"setsid dotnet {PublishedApp.Dll} --urls http://127.0.0.1:{port} >>{folder}/service.log 2>&1 </dev/null & echo $! >{pidFile}";
+        // tail --pid returns when the process is gone: a wait on the exit, not a sleep.
+        environment["TAUTAURUN_STOP_CMD"] = $"kill $(cat {pidFile}) && tail --pid=$(cat {pidFile}) -f /dev/null";
+        environment["TAUTAURUN_HEALTH_URL"] = $"http://127.0.0.1:{port}/health";
+
+        atDumpTime = await ProductionLikeDatabase.FingerprintAsync();
+        var backup = await Shell.RunScriptAsync("backup.sh", [], environment);
+        Assert.That(backup.ExitCode, Is.Zero, backup.Error);
+        dump = Directory.GetFiles(environment["BACKUP_DIR"], "*.sql.gz").Single();
+        var start = await Shell.BashAsync(environment["TAUTAURUN_START_CMD"] + " && " + WaitForHealth, environment);
+        Assert.That(start.ExitCode, Is.Zero, start.All);
+        await ProductionLikeDatabase.ExecuteAsync(Changes);
+    }
+
+    private string WaitForHealth => $"timeout 60 bash -c 'until curl -fs {environment["TAUTAURUN_HEALTH_URL"]}; do sleep 0.2; done' >/dev/null";
+
+    [TearDown]
+    public async Task StopTheServiceAsync() => await Shell.BashAsync(environment["TAUTAURUN_STOP_CMD"] + " || true", environment);
+
+    [Test]
+    public async Task Restores_the_newest_dump_after_an_emergency_backup_and_brings_the_service_back()
+    {
+        var afterChanges = await ProductionLikeDatabase.FingerprintAsync();
+
+        var restore = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes"], environment);
+
+        Assert.That(restore.ExitCode, Is.Zero, restore.All);
+        Assert.That(await ProductionLikeDatabase.FingerprintAsync(), Is.EqualTo(atDumpTime));
+        foreach (var number in Enumerable.Range(1, 6))
+            Assert.That(restore.Error, Does.Match($@"step {number}: done in \d+\.\d s"));
+        Assert.That(restore.Error, Does.Contain("participants: 300").And.Contain("all 8 tables have the row counts of dump time"));
+        using var client = new HttpClient();
+        Assert.That((await client.GetAsync(environment["TAUTAURUN_HEALTH_URL"])).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        // The emergency backup holds the state just before the restore: restoring it brings that back.
+        var emergency = Directory.GetFiles(environment["BACKUP_DIR"], "emergency_backup_*.sql.gz").Single();
+        var back = await Shell.BashAsync($"gunzip -c {emergency} | psql -X -q -v ON_ERROR_STOP=1 >/dev/null", environment);
+        Assert.That(back.ExitCode, Is.Zero, back.Error);
+        Assert.That(await ProductionLikeDatabase.FingerprintAsync(), Is.EqualTo(afterChanges));
+    }
+
+    [Test]
+    public async Task Refuses_without_yes_and_changes_nothing_on_a_dry_run()
+    {
+        var afterChanges = await ProductionLikeDatabase.FingerprintAsync();
+
+        var refused = await Shell.RunScriptAsync("deploy/restore.sh", [dump], environment);
+        var dryRun = await Shell.RunScriptAsync("deploy/restore.sh", ["--dry-run", dump], environment);
+
+        Assert.That(refused.ExitCode, Is.EqualTo(2));
+        Assert.That(refused.Error, Does.Contain("without --yes"));
+        Assert.That(dryRun.ExitCode, Is.Zero, dryRun.All);
+        Assert.That(dryRun.Error, Does.Contain("step 1: stop the service").And.Contain("step 6: wait for").And.Contain("dry run: not done"));
+        Assert.That(await ProductionLikeDatabase.FingerprintAsync(), Is.EqualTo(afterChanges));
+        Assert.That(Directory.GetFiles(environment["BACKUP_DIR"], "emergency_*"), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_dump_that_fails_half_way_is_rolled_back_and_the_service_started_again()
+    {
+        var afterChanges = await ProductionLikeDatabase.FingerprintAsync();
+        var broken = Path.Combine(folder, "broken.sql.gz");
+        // The first half of a real dump, then a statement that fails: nothing of it may stay.
+        var make = await Shell.BashAsync(
+            $"{{ gunzip -c {dump} | head -n 200; echo 'SELECT * FROM no_such_table;'; }} | gzip > {broken}", environment);
+        Assert.That(make.ExitCode, Is.Zero, make.Error);
+
+        var restore = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes", broken], environment);
+
+        Assert.That(restore.ExitCode, Is.EqualTo(1));
+        Assert.That(restore.Error, Does.Contain("no_such_table").And.Contain("rolled back"));
+        Assert.That(await ProductionLikeDatabase.FingerprintAsync(), Is.EqualTo(afterChanges));
+        var health = await Shell.BashAsync(WaitForHealth, environment);
+        Assert.That(health.ExitCode, Is.Zero, "the service runs again");
+    }
+}
