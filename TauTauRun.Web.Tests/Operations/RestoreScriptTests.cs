@@ -60,10 +60,14 @@ public sealed class RestoreScriptTests
         var restore = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes"], environment);
 
         Assert.That(restore.ExitCode, Is.Zero, restore.All);
-        Assert.That(await ProductionLikeDatabase.FingerprintAsync(), Is.EqualTo(atDumpTime));
+        // The service, started again as the last step, adds a Data Protection key of its own when the
+        // restored ring has none it can use (the sample key is a placeholder): that table is the service's.
+        var restored = (await ProductionLikeDatabase.FingerprintAsync()).Where(t => t.Key != "data_protection_keys");
+        Assert.That(restored.Where(t => atDumpTime.GetValueOrDefault(t.Key) != t.Value).Select(t => $"{t.Key}: {t.Value} (dump time: {atDumpTime.GetValueOrDefault(t.Key)})"),
+            Is.Empty, "every table as at dump time");
         foreach (var number in Enumerable.Range(1, 6))
             Assert.That(restore.Error, Does.Match($@"step {number}: done in \d+\.\d s"));
-        Assert.That(restore.Error, Does.Contain("participants: 300").And.Contain("all 8 tables have the row counts of dump time"));
+        Assert.That(restore.Error, Does.Contain("participants: 300").And.Contain("all 9 tables have the row counts of dump time"));
         using var client = new HttpClient();
         Assert.That((await client.GetAsync(environment["TAUTAURUN_HEALTH_URL"])).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
@@ -97,7 +101,7 @@ public sealed class RestoreScriptTests
         var broken = Path.Combine(folder, "broken.sql.gz");
         // The first half of a real dump, then a statement that fails: nothing of it may stay.
         var make = await Shell.BashAsync(
-            $"{{ gunzip -c {dump} | head -n 200; echo 'SELECT * FROM no_such_table;'; }} | gzip > {broken}", environment);
+            $"{{ gunzip -c {dump} | awk '/^CREATE TABLE public.participants/ {{ exit }} {{ print }}'; echo 'SELECT * FROM no_such_table;'; }} | gzip > {broken}", environment);
         Assert.That(make.ExitCode, Is.Zero, make.Error);
 
         var restore = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes", broken], environment);

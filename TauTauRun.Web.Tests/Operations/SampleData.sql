@@ -17,9 +17,10 @@ SELECT 'TTR-' || lpad(upper(to_hex(i)), 6, '0'), sha256(int4send(i)), 1 + i % 2,
     CASE WHEN i % 3 = 0 THEN 1500 END, CASE WHEN i % 3 = 0 THEN DATE '2027-02-01' END, CASE WHEN i % 3 = 0 THEN i END,
     'v1', now()
 FROM generate_series(1, :participants) AS i;
-INSERT INTO email_logs (participant_id, kind, recipient, subject, html_body, text_body, message_id, status, sent_at)
+-- The failed ones are past their last attempt (no next one), so a service started on this data leaves them be.
+INSERT INTO email_logs (participant_id, kind, recipient, subject, html_body, text_body, message_id, status, sent_at, next_attempt_at)
 SELECT id, 'REGISTRATION_RECEIVED', email, 'Registered', '<p>Registered</p>', 'Registered', reference || '@tautaurun.test',
-    CASE WHEN id % 10 = 0 THEN 'FAILED' ELSE 'SENT' END, CASE WHEN id % 10 = 0 THEN NULL ELSE now() END
+    CASE WHEN id % 10 = 0 THEN 'FAILED' ELSE 'SENT' END, CASE WHEN id % 10 = 0 THEN NULL ELSE now() END, NULL
 FROM participants;
 INSERT INTO audit_log (actor_admin_id, actor, action, participant_id, details)
 SELECT 1, 'admin', 'participant.mark_paid', id, '{"amount_minor": 1500}' FROM participants WHERE payment_status = 'PAID';
