@@ -17,9 +17,11 @@ public sealed class EmailPreviewHtmlModel(EventSettingsStore store, EmailOutbox 
 {
     public async Task<IActionResult> OnGetAsync(string kind)
     {
-        if (!EmailKind.All.Contains(kind))
+        // Generated links are lower-case (LowercaseUrls), the kinds are upper-case.
+        var known = EmailKind.All.FirstOrDefault(k => string.Equals(k, kind, StringComparison.OrdinalIgnoreCase));
+        if (known is null)
             return NotFound();
-        var email = EmailPreviewModel.Sample(kind, await store.LoadAsync(), outbox);
+        var email = EmailPreviewModel.Sample(known, await store.LoadAsync(), outbox);
         return Content(email.Html, "text/html; charset=utf-8");
     }
 }
