@@ -23,7 +23,7 @@ public sealed class SettingsTests : DatabaseTest
         using var visitor = app.CreateClient();
         await visitor.GetAsync("/"); // the settings cache now holds the old event
 
-        var save = await alice.PostAsync("/admin/settings", ValidForm());
+        var save = await SaveAsync(alice, ValidForm());
 
         Assert.That(AdminSession.RedirectPath(save), Is.EqualTo("/admin/settings"), await save.Content.ReadAsStringAsync());
         await using var connection = await OpenAsync();
@@ -41,10 +41,7 @@ public sealed class SettingsTests : DatabaseTest
     public async Task A_change_writes_one_audit_row_with_only_the_changed_values_before_and_after()
     {
         using var alice = await SignedInAsync("alice");
-        var fields = await FormOfAsync(await alice.GetAsync("/admin/settings"));
-        fields["Form.Place"] = "Harbour front";
-
-        await alice.PostAsync("/admin/settings", fields);
+        await SaveAsync(alice, new Dictionary<string, string> { ["Form.Place"] = "Harbour front" });
 
         await using var connection = await OpenAsync();
         var details = await connection.QuerySingleAsync<string>("SELECT details::text FROM audit_log WHERE action = 'settings.updated'");
@@ -67,13 +64,33 @@ public sealed class SettingsTests : DatabaseTest
         await alice.GetAsync("/admin/settings");
         var stored = await StoredAsync();
 
-        var save = await alice.PostAsync("/admin/settings", new Dictionary<string, string>(ValidForm()) { [field] = value });
+        var save = await SaveAsync(alice, new Dictionary<string, string>(ValidForm()) { [field] = value });
 
         Assert.That(save.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await save.Content.ReadAsStringAsync(), Does.Contain(message));
         Assert.That(await StoredAsync(), Is.EqualTo(stored));
         await using var connection = await OpenAsync();
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'settings.updated'"), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_save_from_a_form_opened_before_someone_else_saved_is_refused_until_sent_again()
+    {
+        using var alice = await SignedInAsync("alice");
+        using var bob = await SignedInAsync("bob");
+        var alicesForm = await FormOfAsync(await alice.GetAsync("/admin/settings"));
+        await SaveAsync(bob, new Dictionary<string, string> { ["Form.Place"] = "Bob's place" });
+
+        alicesForm["Form.Name"] = "Alice's name";
+        var stale = await alice.PostAsync("/admin/settings", alicesForm);
+        var place = await StoredAsync();
+        var again = await alice.PostAsync("/admin/settings", await FormOfAsync(stale));
+
+        Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await stale.Content.ReadAsStringAsync(), Does.Contain("Someone else saved the settings while you were editing"));
+        Assert.That(place, Does.Contain("Bob's place").And.Not.Contain("Alice's name"));
+        Assert.That(AdminSession.RedirectPath(again), Is.EqualTo("/admin/settings"), "sent again knowingly, it is saved");
+        Assert.That(await StoredAsync(), Does.Contain("Alice's name"));
     }
 
     [Test]
@@ -101,6 +118,15 @@ public sealed class SettingsTests : DatabaseTest
         var session = new AdminSession(app);
         await session.LogInOrFailAsync(username, Password);
         return session;
+    }
+
+    /// <summary>Posts the settings form as the page filled it (its version too), with some values changed.</summary>
+    private static async Task<HttpResponseMessage> SaveAsync(AdminSession session, IReadOnlyDictionary<string, string> changes)
+    {
+        var fields = await FormOfAsync(await session.GetAsync("/admin/settings"));
+        foreach (var (name, value) in changes)
+            fields[name] = value;
+        return await session.PostAsync("/admin/settings", fields);
     }
 
     private static async Task<string> StoredAsync()

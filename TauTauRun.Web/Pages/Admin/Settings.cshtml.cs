@@ -23,7 +23,9 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
     public async Task OnGetAsync()
     {
         store.Forget(); // the form shows what is stored now, not a cached copy
-        Form = SettingsForm.From(await store.LoadAsync());
+        var settings = await store.LoadAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Form = SettingsForm.From(settings) with { Version = (await connection.ExecuteScalarAsync<DateTime>(SelectVersion)).Ticks };
     }
 
     public async Task<IActionResult> OnPostAsync()
@@ -38,7 +40,17 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
 
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var stored = await connection.QuerySingleAsync<EventSettings>(EventSettingsStore.Select + " WHERE id = 1 FOR UPDATE", transaction: transaction);
+        var version = (await connection.ExecuteScalarAsync<DateTime>(SelectVersion + " FOR UPDATE", transaction: transaction)).Ticks;
+        if (version != Form.Version)
+        {
+            // Someone saved since this form was opened: saving it would silently undo their change.
+            ModelState.Remove("Form.Version");
+            Form = Form with { Version = version };
+            ModelState.AddModelError("", "Someone else saved the settings while you were editing (see the audit log). Check the values below and save again to keep yours.");
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
+        var stored = await connection.QuerySingleAsync<EventSettings>(EventSettingsStore.Select + " WHERE id = 1", transaction: transaction);
         var change = AuditChanges.Between(stored, wanted);
         if (change.IsEmpty)
         {
@@ -63,6 +75,9 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         TempData["Message"] = $"Saved the event settings ({string.Join(", ", change.After.Keys.Select(k => k.Replace('_', ' ')))}).";
         return RedirectToPage();
     }
+
+    /// <summary>When the settings were last saved: the version a form was opened at.</summary>
+    private const string SelectVersion = "SELECT updated_at FROM event_settings WHERE id = 1";
 
     /// <summary>The stored shape of the form (times in UTC), or null with messages added.</summary>
     private EventSettings? Validate()
@@ -170,6 +185,9 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         public string? WaiverVersion { get; init; }
 
         /// <summary>The stored settings, times shown in the event's zone.</summary>
+        /// <summary>The stored settings' version this form was filled from (their updated_at, in ticks).</summary>
+        public long Version { get; init; }
+
         public static SettingsForm From(EventSettings settings) => new()
         {
             Name = settings.Name, StartsAt = settings.Local(settings.StartsAt), TimeZone = settings.TimeZone,
