@@ -66,7 +66,7 @@ public sealed class CategoriesTests : DatabaseTest
         var second = await RegisterAsync(raceId, joinWaitlist: true);
         using var alice = await SignedInAsync();
 
-        var save = await alice.PostAsync($"/admin/categories/{raceId}", Race("10K", capacity: "2"));
+        var save = await EditAsync(alice, raceId, Race("10K", capacity: "2"));
 
         Assert.That(AdminSession.RedirectPath(save), Is.EqualTo("/admin/categories"), await save.Content.ReadAsStringAsync());
         Assert.That(await (await alice.GetAsync("/admin/categories")).Content.ReadAsStringAsync(), Does.Contain("1 place(s) offered to the waiting list."));
@@ -88,7 +88,7 @@ public sealed class CategoriesTests : DatabaseTest
         await RegisterAsync(raceId);
         using var alice = await SignedInAsync();
 
-        var save = await alice.PostAsync($"/admin/categories/{raceId}", Race("10K", capacity: "1"));
+        var save = await EditAsync(alice, raceId, Race("10K", capacity: "1"));
 
         Assert.That(save.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That(await save.Content.ReadAsStringAsync(), Does.Contain("2 places in 10K are taken (registered, paid or offered): the capacity cannot be lower than 2."));
@@ -107,7 +107,7 @@ public sealed class CategoriesTests : DatabaseTest
         await RegisterAsync(raceId);
         using var alice = await SignedInAsync();
 
-        var save = await alice.PostAsync($"/admin/categories/{raceId}", Race("10K", capacity: "1"));
+        var save = await EditAsync(alice, raceId, Race("10K", capacity: "1"));
 
         Assert.That(AdminSession.RedirectPath(save), Is.EqualTo("/admin/categories"));
         await using var check = await OpenAsync();
@@ -125,7 +125,7 @@ public sealed class CategoriesTests : DatabaseTest
         }
         using var alice = await SignedInAsync();
 
-        var edit = await alice.PostAsync($"/admin/categories/{tenK}", Race("10K", capacity: "10", bibFirst: "900", bibLast: "1999"));
+        var edit = await EditAsync(alice, tenK, Race("10K", capacity: "10", bibFirst: "900", bibLast: "1999"));
         var add = await alice.PostAsync("/admin/categories", Race("Half", capacity: "10", bibFirst: "1500", bibLast: "2500"));
 
         Assert.That(edit.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
@@ -146,12 +146,30 @@ public sealed class CategoriesTests : DatabaseTest
         using var alice = await SignedInAsync();
         var page = new HtmlParser().ParseDocument(await (await alice.GetAsync($"/admin/categories/{raceId}")).Content.ReadAsStringAsync());
 
-        await alice.PostAsync($"/admin/categories/{raceId}", Race("10K", price: "27.5", capacity: "10"));
+        await EditAsync(alice, raceId, Race("10K", price: "27.5", capacity: "10"));
 
         Assert.That(page.QuerySelector("input[name='Form.Price']")!.GetAttribute("value"), Is.EqualTo("25.00"));
         await using var check = await OpenAsync();
         var audit = await check.QuerySingleAsync<string>("SELECT details::text FROM audit_log WHERE action = 'category.updated'");
         Assert.That(audit, Does.Contain("\"before\": {\"price_minor\": 2500}").And.Contain("\"after\": {\"price_minor\": 2750}"));
+    }
+
+    [Test]
+    public async Task An_edit_from_a_form_opened_before_someone_else_saved_is_refused()
+    {
+        long raceId;
+        await using (var connection = await OpenAsync())
+            raceId = await TestData.CategoryAsync(connection, "10K", capacity: 10, bibFirst: 1, bibLast: 100);
+        using var alice = await SignedInAsync();
+        var version = await VersionAsync(alice, raceId);
+        await EditAsync(alice, raceId, Race("10K", capacity: "20"));
+
+        var stale = await alice.PostAsync($"/admin/categories/{raceId}", new Dictionary<string, string>(Race("10K", capacity: "10")) { ["Form.Version"] = version });
+
+        Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await TextAsync(stale), Does.Contain("Someone else changed this race while you were editing"));
+        await using var check = await OpenAsync();
+        Assert.That(await check.ExecuteScalarAsync<int>("SELECT capacity FROM race_categories WHERE id = @raceId", new { raceId }), Is.EqualTo(20));
     }
 
     [Test]
@@ -179,6 +197,15 @@ public sealed class CategoriesTests : DatabaseTest
     /// <summary>What the page says, as a reader sees it (entities decoded).</summary>
     private static async Task<string> TextAsync(HttpResponseMessage response) =>
         new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()).QuerySelector("main")!.TextContent;
+
+    /// <summary>Posts the edit form of a race with the version its page shows, as a browser would.</summary>
+    private static async Task<HttpResponseMessage> EditAsync(AdminSession session, long raceId, IReadOnlyDictionary<string, string> fields) =>
+        await session.PostAsync($"/admin/categories/{raceId}",
+            new Dictionary<string, string>(fields) { ["Form.Version"] = await VersionAsync(session, raceId) });
+
+    private static async Task<string> VersionAsync(AdminSession session, long raceId) =>
+        new HtmlParser().ParseDocument(await (await session.GetAsync($"/admin/categories/{raceId}")).Content.ReadAsStringAsync())
+            .QuerySelector("input[name='Form.Version']")!.GetAttribute("value")!;
 
     private async Task<string> RegisterAsync(long categoryId, bool joinWaitlist = false)
     {

@@ -32,7 +32,7 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
         if (row is null)
             return NotFound();
         EditingId = id;
-        Form = CategoryForm.From(row.Values);
+        Form = CategoryForm.From(row.Values) with { Version = row.UpdatedAt.Ticks };
         return Page();
     }
 
@@ -49,10 +49,20 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
         {
             if (id is null)
                 return await AddAsync(transaction, wanted);
-            var before = await connection.QuerySingleOrDefaultAsync<Values>(
-                $"SELECT {Columns} FROM race_categories WHERE id = @id FOR UPDATE", new { id }, transaction);
-            if (before is null)
+            var version = await connection.ExecuteScalarAsync<DateTime?>(
+                "SELECT updated_at FROM race_categories WHERE id = @id FOR UPDATE", new { id }, transaction);
+            if (version is null)
                 return NotFound();
+            if (version.Value.Ticks != Form.Version)
+            {
+                // Someone saved this race since the form was opened: saving it would silently undo their change.
+                ModelState.Remove("Form.Version");
+                Form = Form with { Version = version.Value.Ticks };
+                ModelState.AddModelError("", "Someone else changed this race while you were editing (see the list above). Check the values below and save again to keep yours.");
+                return await RefuseAsync(StatusCodes.Status409Conflict);
+            }
+            var before = await connection.QuerySingleAsync<Values>(
+                $"SELECT {Columns} FROM race_categories WHERE id = @id", new { id }, transaction);
             return await UpdateAsync(transaction, id.Value, before, wanted);
         }
         catch (PostgresException e) when (e.ConstraintName is "race_categories_capacity_taken" or "race_categories_bib_ranges_disjoint" or "race_categories_name_key")
@@ -177,7 +187,7 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         Categories = (await connection.QueryAsync<Row>($"""
-            SELECT c.id, {Columns},
+            SELECT c.id, {Columns}, c.updated_at,
                    (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NOT NULL) AS taken,
                    (SELECT count(*) FROM participants p WHERE p.category_id = c.id AND p.payment_status = 'WAITLISTED') AS waiting
             FROM race_categories c
@@ -190,7 +200,7 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
         int BibFirst, int BibLast, int MinimumAge, int SortOrder, bool IsOpen);
 
     public sealed record Row(long Id, string Name, int DistanceMeters, long PriceMinor, string Currency, int Capacity,
-        int BibFirst, int BibLast, int MinimumAge, int SortOrder, bool IsOpen, long Taken, long Waiting)
+        int BibFirst, int BibLast, int MinimumAge, int SortOrder, bool IsOpen, DateTime UpdatedAt, long Taken, long Waiting)
     {
         public Values Values => new(Name, DistanceMeters, PriceMinor, Currency, Capacity, BibFirst, BibLast, MinimumAge, SortOrder, IsOpen);
         public string Price => Money.Format(PriceMinor, Currency);
@@ -249,6 +259,9 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
             var cents = match.Groups[2].Success ? match.Groups[2].Value.PadRight(2, '0') : "00";
             return long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * 100 + long.Parse(cents, CultureInfo.InvariantCulture);
         }
+
+        /// <summary>The stored race's version this form was filled from (its updated_at, in ticks); 0 when adding.</summary>
+        public long Version { get; init; }
 
         public static CategoryForm From(Values category) => new()
         {
