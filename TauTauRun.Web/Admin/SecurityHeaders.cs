@@ -15,7 +15,8 @@ public static class SecurityHeaders
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            var sandboxed = context.GetEndpoint()?.Metadata.GetMetadata<SandboxedContentAttribute>() is not null;
+            headers.ContentSecurityPolicy = sandboxed ? ContentSecurityPolicy + "; sandbox" : ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
             headers.XFrameOptions = "DENY";
@@ -27,3 +28,10 @@ public static class SecurityHeaders
         return next(context);
     }
 }
+
+/// <summary>
+/// On a page model whose response is HTML it did not write itself (an email body): the CSP adds
+/// <c>sandbox</c>, so the document gets a unique origin and nothing in it can run, submit or reach cookies.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class SandboxedContentAttribute : Attribute;

@@ -25,7 +25,8 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
     /// <summary>After a change: the next read goes to the database.</summary>
     public void Forget() => cached = null;
 
-    private const string Select = """
+    /// <summary>The columns as <see cref="EventSettings"/> reads them (the settings page locks the row with it).</summary>
+    internal const string Select = """
         SELECT name, description, starts_at, time_zone, place, bank_account_holder, bank_iban, bank_bic,
                bank_name, registration_opens_at, registration_closes_at, payment_deadline_days,
                edit_deadline, waitlist_offer_hours, waiver_text, waiver_version

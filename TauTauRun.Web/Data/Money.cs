@@ -1,9 +1,10 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace TauTauRun.Web.Data;
 
 /// <summary>Amounts are integer minor units with a currency code; this is the one way they are shown.</summary>
-public static class Money
+public static partial class Money
 {
     public static string Format(long minor, string currency) =>
         string.Create(CultureInfo.InvariantCulture, $"{currency} {minor / 100}.{Math.Abs(minor % 100):00}");
@@ -14,13 +15,13 @@ public static class Money
     /// </summary>
     public static long? ParseMinor(string? text)
     {
-        var value = (text ?? "").Trim().Replace(',', '.');
-        var parts = value.Split('.');
-        if (parts.Length > 2 || parts[0].Length is 0 or > 9 || !parts[0].All(char.IsAsciiDigit))
+        var match = MinorUnits().Match(text?.Trim() ?? "");
+        if (!match.Success)
             return null;
-        var cents = parts.Length == 2 ? parts[1] : "";
-        if (cents.Length > 2 || !cents.All(char.IsAsciiDigit))
-            return null;
-        return long.Parse(parts[0], CultureInfo.InvariantCulture) * 100 + (cents.Length == 0 ? 0 : int.Parse(cents.PadRight(2, '0'), CultureInfo.InvariantCulture));
+        var cents = match.Groups[2].Success ? match.Groups[2].Value.PadRight(2, '0') : "00";
+        return long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * 100 + long.Parse(cents, CultureInfo.InvariantCulture);
     }
+
+    [GeneratedRegex(@"^(\d{1,9})(?:[.,](\d{1,2}))?$")]
+    private static partial Regex MinorUnits();
 }

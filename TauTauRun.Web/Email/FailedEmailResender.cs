@@ -14,7 +14,9 @@ public sealed class FailedEmailResender(NpgsqlDataSource dataSource, EmailOutbox
 {
     public sealed record Result(int Requeued, int NewConfirmations, IReadOnlyList<string> References);
 
-    public async Task<Result> ResendAsync(bool dryRun, CancellationToken cancellationToken = default)
+    /// <param name="inTransaction">Runs before the commit, in the same transaction (the admin page writes its audit row there).</param>
+    public async Task<Result> ResendAsync(bool dryRun, CancellationToken cancellationToken = default,
+        Func<NpgsqlTransaction, Result, Task>? inTransaction = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -37,11 +39,14 @@ public sealed class FailedEmailResender(NpgsqlDataSource dataSource, EmailOutbox
         foreach (var (id, _) in unconfirmed)
             await outbox.QueueAsync(transaction, id, EmailKind.PaymentConfirmed);
 
+        var references = requeued.Concat(unconfirmed.Select(u => u.Reference)).Distinct().Order().ToList();
+        var result = new Result(requeued.Count, unconfirmed.Count, references);
+        if (inTransaction is not null)
+            await inTransaction(transaction, result);
         if (dryRun)
             await transaction.RollbackAsync(cancellationToken);
         else
             await transaction.CommitAsync(cancellationToken);
-        var references = requeued.Concat(unconfirmed.Select(u => u.Reference)).Distinct().Order().ToList();
-        return new Result(requeued.Count, unconfirmed.Count, references);
+        return result;
     }
 }

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using TauTauRun.Web.Admin;
+using TauTauRun.Web.Data;
+using TauTauRun.Web.Email;
+
+namespace TauTauRun.Web.Pages.Admin;
+
+/// <summary>
+/// One template's HTML body as the mail program would show it, served as its own document under a
+/// <c>sandbox</c> Content-Security-Policy: whatever the body held, nothing in it runs or reaches this site.
+/// </summary>
+[Authorize(Policy = AdminPolicies.AdminRole)]
+[SandboxedContent]
+public sealed class EmailPreviewHtmlModel(EventSettingsStore store, EmailOutbox outbox) : PageModel
+{
+    public async Task<IActionResult> OnGetAsync(string kind)
+    {
+        // Generated links are lower-case (LowercaseUrls), the kinds are upper-case.
+        var known = EmailKind.All.FirstOrDefault(k => string.Equals(k, kind, StringComparison.OrdinalIgnoreCase));
+        if (known is null)
+            return NotFound();
+        var email = EmailPreviewModel.Sample(known, await store.LoadAsync(), outbox);
+        return Content(email.Html, "text/html; charset=utf-8");
+    }
+}

@@ -1,0 +1,202 @@
+using System.ComponentModel.DataAnnotations;
+using Dapper;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Npgsql;
+using TauTauRun.Web.Admin;
+using TauTauRun.Web.Data;
+
+namespace TauTauRun.Web.Pages.Admin;
+
+/// <summary>
+/// The event's settings. Times are entered and shown in the event's own time zone and stored in UTC;
+/// a saved change reaches every page at once here (and within the settings cache's few seconds on
+/// other instances). Volunteers see the form but cannot send it.
+/// </summary>
+public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStore store) : PageModel
+{
+    [BindProperty] public SettingsForm Form { get; set; } = new();
+    public bool CanChange => User.IsInRole(AdminPolicies.Admin);
+    public static IReadOnlyList<string> TimeZones { get; } =
+        TimeZoneInfo.GetSystemTimeZones().Select(zone => zone.Id).Order(StringComparer.Ordinal).ToList();
+
+    public async Task OnGetAsync()
+    {
+        store.Forget(); // the form shows what is stored now, not a cached copy
+        var settings = await store.LoadAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Form = SettingsForm.From(settings) with { Version = (await connection.ExecuteScalarAsync<DateTime>(SelectVersion)).Ticks };
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        var wanted = Validate();
+        if (wanted is null || !ModelState.IsValid)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        await store.LoadAsync(); // on a first run this stores the defaults, so there is a row to update
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var version = (await connection.ExecuteScalarAsync<DateTime>(SelectVersion + " FOR UPDATE", transaction: transaction)).Ticks;
+        if (version != Form.Version)
+        {
+            // Someone saved since this form was opened: saving it would silently undo their change.
+            ModelState.Remove("Form.Version");
+            Form = Form with { Version = version };
+            ModelState.AddModelError("", "Someone else saved the settings while you were editing (see the audit log). Check the values below and save again to keep yours.");
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
+        var stored = await connection.QuerySingleAsync<EventSettings>(EventSettingsStore.Select + " WHERE id = 1", transaction: transaction);
+        var change = AuditChanges.Between(stored, wanted);
+        if (change.IsEmpty)
+        {
+            TempData["Message"] = "Nothing changed.";
+            return RedirectToPage();
+        }
+        var updated = await connection.ExecuteAsync("""
+            UPDATE event_settings
+            SET name = @Name, description = @Description, starts_at = @StartsAt, time_zone = @TimeZone, place = @Place,
+                bank_account_holder = @BankAccountHolder, bank_iban = @BankIban, bank_bic = @BankBic, bank_name = @BankName,
+                registration_opens_at = @RegistrationOpensAt, registration_closes_at = @RegistrationClosesAt,
+                payment_deadline_days = @PaymentDeadlineDays, edit_deadline = @EditDeadline,
+                waitlist_offer_hours = @WaitlistOfferHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion,
+                updated_at = now()
+            WHERE id = 1
+            """, wanted, transaction);
+        if (updated != 1)
+            return NotFound();
+        await AuditLog.WriteAsync(transaction, AuditActor.Of(HttpContext), "settings.updated", new { change.Before, change.After });
+        await transaction.CommitAsync();
+        store.Forget();
+        TempData["Message"] = $"Saved the event settings ({string.Join(", ", change.After.Keys.Select(k => k.Replace('_', ' ')))}).";
+        return RedirectToPage();
+    }
+
+    /// <summary>When the settings were last saved: the version a form was opened at.</summary>
+    private const string SelectVersion = "SELECT updated_at FROM event_settings WHERE id = 1";
+
+    /// <summary>The stored shape of the form (times in UTC), or null with messages added.</summary>
+    private EventSettings? Validate()
+    {
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(Form.TimeZone?.Trim() ?? "", out var zone))
+        {
+            ModelState.AddModelError("Form.TimeZone", "Unknown time zone: use a name like Europe/Amsterdam.");
+            return null;
+        }
+        var startsAt = Utc(nameof(Form.StartsAt), Form.StartsAt, zone);
+        var opensAt = Utc(nameof(Form.RegistrationOpensAt), Form.RegistrationOpensAt, zone);
+        var closesAt = Utc(nameof(Form.RegistrationClosesAt), Form.RegistrationClosesAt, zone);
+        var editDeadline = Utc(nameof(Form.EditDeadline), Form.EditDeadline, zone);
+        if (opensAt is not null && closesAt is not null && closesAt <= opensAt)
+            ModelState.AddModelError("Form.RegistrationClosesAt", "Registration must close after it opens.");
+        if (closesAt is not null && startsAt is not null && closesAt > startsAt)
+            ModelState.AddModelError("Form.RegistrationClosesAt", "Registration must close before the race starts.");
+        if (editDeadline is not null && startsAt is not null && editDeadline > startsAt)
+            ModelState.AddModelError("Form.EditDeadline", "The edit deadline must be before the race starts.");
+        if (!ModelState.IsValid)
+            return null;
+        return new EventSettings
+        {
+            Name = Form.Name!.Trim(), Description = Form.Description?.Trim() ?? "", StartsAt = startsAt!.Value,
+            TimeZone = Form.TimeZone!.Trim(), Place = Form.Place!.Trim(),
+            BankAccountHolder = Form.BankAccountHolder?.Trim() ?? "", BankIban = Form.BankIban?.Trim() ?? "",
+            BankBic = Form.BankBic?.Trim() ?? "", BankName = Form.BankName?.Trim() ?? "",
+            RegistrationOpensAt = opensAt!.Value, RegistrationClosesAt = closesAt!.Value,
+            PaymentDeadlineDays = Form.PaymentDeadlineDays!.Value, EditDeadline = editDeadline!.Value,
+            WaitlistOfferHours = Form.WaitlistOfferHours!.Value,
+            WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(),
+        };
+    }
+
+    /// <summary>A wall-clock time in the event's zone as UTC; a time the clocks skip does not exist.</summary>
+    private DateTime? Utc(string field, DateTime? local, TimeZoneInfo zone)
+    {
+        if (local is not { } value)
+            return null; // [Required] or the binder has said why
+        var wallClock = DateTime.SpecifyKind(value, DateTimeKind.Unspecified);
+        if (zone.IsInvalidTime(wallClock))
+        {
+            ModelState.AddModelError($"Form.{field}", $"{wallClock:yyyy-MM-dd HH:mm} does not exist in {zone.Id}: the clocks skip that hour.");
+            return null;
+        }
+        return TimeZoneInfo.ConvertTimeToUtc(wallClock, zone);
+    }
+
+    public sealed record SettingsForm
+    {
+        [Required(ErrorMessage = "Enter the event's name.")]
+        [StringLength(200, ErrorMessage = "Keep the name to 200 characters.")]
+        public string? Name { get; init; }
+
+        [Display(Name = "Race start")]
+        [Required(ErrorMessage = "Enter the date and time of the start.")]
+        public DateTime? StartsAt { get; init; }
+
+        [Display(Name = "Time zone")]
+        [Required(ErrorMessage = "Enter the event's time zone, e.g. Europe/Amsterdam.")]
+        public string? TimeZone { get; init; }
+
+        [Required(ErrorMessage = "Enter where the event takes place.")]
+        [StringLength(200, ErrorMessage = "Keep the place to 200 characters.")]
+        public string? Place { get; init; }
+
+        [StringLength(4000, ErrorMessage = "Keep the description to 4000 characters.")]
+        public string? Description { get; init; }
+
+        [Display(Name = "Account holder")] [StringLength(100)] public string? BankAccountHolder { get; init; }
+        [Display(Name = "IBAN")] [StringLength(50)] public string? BankIban { get; init; }
+        [Display(Name = "BIC")] [StringLength(20)] public string? BankBic { get; init; }
+        [Display(Name = "Bank")] [StringLength(100)] public string? BankName { get; init; }
+
+        [Display(Name = "Registration opens")]
+        [Required(ErrorMessage = "Enter when registration opens.")]
+        public DateTime? RegistrationOpensAt { get; init; }
+
+        [Display(Name = "Registration closes")]
+        [Required(ErrorMessage = "Enter when registration closes.")]
+        public DateTime? RegistrationClosesAt { get; init; }
+
+        [Display(Name = "Days to pay")]
+        [Required(ErrorMessage = "Enter how many days runners have to pay.")]
+        [Range(1, 365, ErrorMessage = "Runners have 1 to 365 days to pay.")]
+        public int? PaymentDeadlineDays { get; init; }
+
+        [Display(Name = "Runners can edit their details until")]
+        [Required(ErrorMessage = "Enter until when runners can change their details.")]
+        public DateTime? EditDeadline { get; init; }
+
+        [Display(Name = "Hours to accept a waiting-list offer")]
+        [Required(ErrorMessage = "Enter how many hours a waiting runner has to accept a place.")]
+        [Range(1, 720, ErrorMessage = "An offer lasts 1 to 720 hours.")]
+        public int? WaitlistOfferHours { get; init; }
+
+        [Display(Name = "Waiver text")]
+        [Required(ErrorMessage = "Enter the waiver runners accept.")]
+        [StringLength(10000, ErrorMessage = "Keep the waiver to 10000 characters.")]
+        public string? WaiverText { get; init; }
+
+        [Display(Name = "Waiver version")]
+        [Required(ErrorMessage = "Enter the waiver's version, e.g. 2027-1.")]
+        [StringLength(50, ErrorMessage = "Keep the version to 50 characters.")]
+        public string? WaiverVersion { get; init; }
+
+        /// <summary>The stored settings, times shown in the event's zone.</summary>
+        /// <summary>The stored settings' version this form was filled from (their updated_at, in ticks).</summary>
+        public long Version { get; init; }
+
+        public static SettingsForm From(EventSettings settings) => new()
+        {
+            Name = settings.Name, StartsAt = settings.Local(settings.StartsAt), TimeZone = settings.TimeZone,
+            Place = settings.Place, Description = settings.Description, BankAccountHolder = settings.BankAccountHolder,
+            BankIban = settings.BankIban, BankBic = settings.BankBic, BankName = settings.BankName,
+            RegistrationOpensAt = settings.Local(settings.RegistrationOpensAt),
+            RegistrationClosesAt = settings.Local(settings.RegistrationClosesAt),
+            PaymentDeadlineDays = settings.PaymentDeadlineDays, EditDeadline = settings.Local(settings.EditDeadline),
+            WaitlistOfferHours = settings.WaitlistOfferHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
+        };
+    }
+}
