@@ -3,7 +3,9 @@
 INSERT INTO event_settings (name, starts_at, time_zone, place, registration_opens_at, registration_closes_at,
     payment_deadline_days, edit_deadline, waitlist_offer_hours, waiver_text, waiver_version)
 VALUES ('Tau-Tau Run', '2027-05-01 08:00+02', 'Europe/Berlin', 'Riverside park', '2027-01-01', '2027-04-20',
-    7, '2027-04-25', 48, 'I run at my own risk.', 'v1');
+    7, '2027-04-25', 48, 'I run at my own risk.', 'v1')
+-- A service that already served a page has stored its first-run settings: those stay.
+ON CONFLICT (id) DO NOTHING;
 INSERT INTO race_categories (name, distance_meters, capacity, price_minor, currency, bib_first, bib_last, minimum_age, sort_order)
 VALUES ('5K', 5000, 100000, 1500, 'EUR', 1, 99999, 8, 1), ('10K', 10000, 100000, 2500, 'EUR', 100001, 199999, 14, 2);
 INSERT INTO admins (username, display_name, password_hash, role)

@@ -116,7 +116,8 @@ public sealed class SystemdEndToEndTests
         await machine.MustAsync(Health);
         // Forward again, and back with a schema rollback (to the version both releases share).
         await machine.MustAsync("/opt/tautaurun/current/deploy/rollback.sh", TimeSpan.FromMinutes(3));
-        var down = await machine.MustAsync("/opt/tautaurun/current/deploy/rollback.sh --migrate-down-to 7 2>&1", TimeSpan.FromMinutes(3));
+        var down = await machine.MustAsync(
+            $"/opt/tautaurun/current/deploy/rollback.sh --migrate-down-to {Web.Data.SchemaMigrator.LatestVersion} 2>&1", TimeSpan.FromMinutes(3));
         Assert.That(down, Does.Contain("back up the database first").And.Contain("Nothing to roll back"));
         Assert.That(await ReleaseRunningAsync(machine), Is.EqualTo("/opt/tautaurun/releases/1.0.0"));
         await machine.MustAsync(Health);
