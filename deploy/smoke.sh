@@ -210,6 +210,7 @@ email_status() {
 
 wait_for_email() {
   local wait=${SMOKE_EMAIL_WAIT:-60} started=$SECONDS email=
+  [[ $wait =~ ^[0-9]+$ ]] || wait=60
   while :; do
     request "/admin/participants/$runner"
     email=$(email_status) || true

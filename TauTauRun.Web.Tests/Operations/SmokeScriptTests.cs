@@ -38,6 +38,7 @@ public sealed class SmokeScriptTests : DatabaseTest
         Assert.That(await app.ReceiveAsync(), Is.EqualTo("READY=1"));
 
         var smoke = await RunSmokeAsync(app, SmokePassword);
+        TestContext.Out.WriteLine(smoke.All);
 
         Assert.That(smoke.ExitCode, Is.Zero, smoke.All);
         var lines = smoke.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -80,6 +81,7 @@ public sealed class SmokeScriptTests : DatabaseTest
 
         const string wrong = "not the password 123";
         var smoke = await RunSmokeAsync(app, wrong);
+        TestContext.Out.WriteLine(smoke.All);
 
         Assert.That(smoke.ExitCode, Is.EqualTo(1), smoke.All);
         Assert.That(smoke.Output, Does.Contain("ok    health (/health)"));
@@ -87,6 +89,32 @@ public sealed class SmokeScriptTests : DatabaseTest
         Assert.That(smoke.All, Does.Not.Contain(wrong));
         await using var check = await OpenAsync();
         Assert.That(await check.ExecuteScalarAsync<long>("SELECT count(*) FROM participants"), Is.Zero, "the login comes first: nothing to clean up");
+    }
+
+    [Test]
+    public async Task An_email_that_is_not_delivered_fails_its_check_and_the_runner_is_still_refunded()
+    {
+        await using (var connection = await OpenAsync())
+            await TestData.CategoryAsync(connection);
+        await AdminSession.CreateAdminAsync(SmokeAdmin, SmokePassword);
+        // An SMTP server where nothing listens: every attempt fails and is retried later.
+        using var app = FakeSystemd.Start(new Dictionary<string, string>
+        {
+            ["SMTP_HOST"] = "127.0.0.1",
+            ["SMTP_PORT"] = LocalCluster.FreeTcpPort().ToString(),
+            ["SMTP_SECURITY"] = "none",
+            ["SMTP_FROM"] = "Tau-Tau Run <noreply@tautaurun.test>",
+        });
+        Assert.That(await app.ReceiveAsync(), Is.EqualTo("READY=1"));
+
+        var smoke = await RunSmokeAsync(app, SmokePassword, emailWaitSeconds: 4);
+        TestContext.Out.WriteLine(smoke.All);
+
+        Assert.That(smoke.ExitCode, Is.EqualTo(1), smoke.All);
+        Assert.That(smoke.Output, Does.Match(@"FAIL  email \(PAYMENT_CONFIRMED for TTR-\w+\): email not delivered within 4s"));
+        Assert.That(smoke.Output, Does.Contain("ok    payment update").And.Match(@"ok    clean-up \(TTR-\w+ REFUNDED"));
+        await using var check = await OpenAsync();
+        Assert.That(await check.ExecuteScalarAsync<string>("SELECT payment_status FROM participants"), Is.EqualTo("REFUNDED"));
     }
 
     [Test]
@@ -106,11 +134,12 @@ public sealed class SmokeScriptTests : DatabaseTest
     private const string SmokeAdmin = "smoke-admin";
     private const string SmokePassword = "smoke test password 42";
 
-    private static Task<Shell.Result> RunSmokeAsync(FakeSystemd app, string password) =>
+    private static Task<Shell.Result> RunSmokeAsync(FakeSystemd app, string password, int emailWaitSeconds = 60) =>
         Shell.RunScriptAsync("deploy/smoke.sh", [$"http://127.0.0.1:{app.Port}"], new Dictionary<string, string>
         {
             ["SMOKE_ADMIN_USER"] = SmokeAdmin,
             ["SMOKE_ADMIN_PASSWORD"] = password,
+            ["SMOKE_EMAIL_WAIT"] = emailWaitSeconds.ToString(),
         });
 
     private static string NewFolder(string name) =>
