@@ -83,6 +83,12 @@ input_value() {
     | sed 's/&#x2B;/+/g; s/&#x2F;/\//g; s/&#x3D;/=/g; s/&amp;/\&/g' || true
 }
 
+# The validation messages of the page in $body, joined with "; " (empty when none).
+page_errors() {
+  tr '\n' ' ' <"$body" | grep -o '<span class="error[^"]*"[^>]*>[^<][^<]*' \
+    | sed 's/<[^>]*>//' | paste -sd ';' - | sed 's/;/; /g' || true
+}
+
 # Reads the form token of the page in $body into $form_token; false when it has none.
 form_token=
 read_form_token() {
@@ -148,7 +154,9 @@ register() {
   local target
   target=$(location)
   if [[ $status != 302 || $target != "/status/$status_token?welcome=1" ]]; then
-    fail "test registration (/register, race $race): HTTP $status${target:+ to $target}, expected 302 to /status/<token>?welcome=1"
+    local errors
+    errors=$(page_errors)
+    fail "test registration (/register, race $race): HTTP $status${target:+ to $target}, expected 302 to /status/<token>?welcome=1${errors:+ ($errors)}"
     return 1
   fi
   request "$target"
@@ -165,7 +173,7 @@ find_runner() {
   request "/admin/participants?q=$reference"
   runner=$(grep -o "<a href=\"/admin/participants/[0-9]*\">$reference</a>" "$body" | head -n 1 | grep -o '[0-9][0-9]*' | head -n 1) || true
   if [[ $status != 200 || -z $runner ]]; then
-    fail "payment update (/admin/participants?q=$reference): HTTP $status, runner not listed"
+    fail "payment update (/admin/participants?q=$reference): HTTP $status$([[ $status == 302 ]] && echo " to $(location)"), runner not listed"
     return 1
   fi
 }
@@ -190,7 +198,9 @@ mark_paid() {
   post "/admin/participants/$runner?handler=MarkPaid" "Payment.Amount=$amount" "Payment.Method=BANK_TRANSFER" \
     "Payment.PaidOn=$paid_on" "Payment.BankReference=SMOKE"
   if [[ $status != 302 ]]; then
-    fail "payment update (/admin/participants/$runner?handler=MarkPaid): HTTP $status, expected 302"
+    local errors
+    errors=$(page_errors)
+    fail "payment update (/admin/participants/$runner?handler=MarkPaid): HTTP $status, expected 302${errors:+ ($errors)}"
     return 1
   fi
   request "/admin/participants/$runner"
