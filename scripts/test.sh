@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against real PostgreSQL, a real SMTP server and real Chromium. Installs
-# PostgreSQL 15 and Chromium when they are missing and this runs as root.
+# Runs the whole test suite against real PostgreSQL, a real SMTP server, real Chromium and a real
+# systemd (in a container). As root it installs what is missing: PostgreSQL 15, Chromium, shellcheck,
+# systemd-container, debootstrap and zstd; otherwise it names the package to install.
 # Usage: scripts/test.sh [dotnet test options, e.g. --filter FullyQualifiedName~Health]
 set -euo pipefail
 cd "$(dirname "$0")/.."
