@@ -73,11 +73,12 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
                     tshirt_size = @tshirtSize, emergency_contact_name = @emergencyContactName,
                     emergency_contact_phone = @emergencyContactPhone, club = @club, medical_notes = @medicalNotes,
                     internal_notes = @internalNotes, updated_at = now()
-                WHERE id = @id AND updated_at = @UpdatedAt
+                WHERE id = @id AND updated_at = @loadedAt
                 """, new
             {
                 id, after.fullName, after.email, after.phone, after.dateOfBirth, after.gender, after.tshirtSize, after.emergencyContactName,
-                after.emergencyContactPhone, after.club, after.medicalNotes, after.internalNotes, Participant.UpdatedAt,
+                after.emergencyContactPhone, after.club, after.medicalNotes, after.internalNotes,
+                loadedAt = new DateTime(edit.Version, DateTimeKind.Utc),
             }, transaction);
             if (changed == 0)
             {
@@ -168,6 +169,7 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
             FullName = runner.FullName, Email = runner.Email, Phone = runner.Phone, DateOfBirth = runner.DateOfBirth, Gender = runner.Gender,
             TshirtSize = runner.TshirtSize, EmergencyContactName = runner.EmergencyContactName, EmergencyContactPhone = runner.EmergencyContactPhone,
             Club = runner.Club, MedicalNotes = runner.MedicalNotes, InternalNotes = runner.InternalNotes,
+            Version = runner.UpdatedAt.Ticks,
         };
         PaymentDefaults = new PaymentForm
         {
@@ -234,6 +236,8 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
         [Display(Name = "Club"), StringLength(100)] public string? Club { get; set; }
         [Display(Name = "Medical notes"), StringLength(1000)] public string? MedicalNotes { get; set; }
         [Display(Name = "Internal notes (admins only)"), StringLength(4000)] public string? InternalNotes { get; set; }
+        /// <summary>When the runner was last changed as this form was filled (ticks): a newer change is not overwritten.</summary>
+        public long Version { get; set; }
     }
 
     public sealed class PaymentForm
