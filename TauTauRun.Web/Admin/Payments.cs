@@ -18,7 +18,10 @@ public sealed class Payments(NpgsqlDataSource dataSource, EmailOutbox outbox, Pl
     public sealed record Payment(long AmountMinor, string Method, string? BankReference, DateOnly PaidOn);
 
     /// <summary>What happened; <see cref="Message"/> is for the admin, in plain words.</summary>
-    public sealed record Outcome(bool Done, string Message, int? Bib = null);
+    public sealed record Outcome(bool Done, string Message, int? Bib = null)
+    {
+        public bool NoSuchRunner { get; init; }
+    }
 
     public Task<Outcome> MarkPaidAsync(long participantId, Payment payment, AuditActor actor) =>
         ChangeAsync(participantId, ["PENDING", "OFFERED"], async (transaction, runner) =>
@@ -96,7 +99,7 @@ public sealed class Payments(NpgsqlDataSource dataSource, EmailOutbox outbox, Pl
             FOR UPDATE OF p
             """, new { participantId }, transaction);
         if (runner is null)
-            return new Outcome(false, "There is no such runner.");
+            return new Outcome(false, "There is no such runner.") { NoSuchRunner = true };
         if (!from.Contains(runner.Status))
             return new Outcome(false, $"{runner.Reference} is {runner.Status} now (someone may just have changed it), so this was not done.");
         var outcome = await change(transaction, runner);

@@ -133,7 +133,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             return null; // [Required] has said so
         var phone = RunnerInput.Phone(value);
         if (phone is null)
-            Error(field, "Enter a phone number with 6 to 15 digits, e.g. +31 6 1234 5678.");
+            Error(field, RunnerInput.PhoneHint);
         return phone;
     }
 

@@ -35,6 +35,9 @@ public static partial class RunnerInput
         return null;
     }
 
+    /// <summary>What runners are told when <see cref="Phone"/> refuses a number.</summary>
+    public const string PhoneHint = "Enter a phone number with 6 to 15 digits, e.g. +31 6 1234 5678.";
+
     public static bool IsEmail(string value) => value.Length <= 254 && EmailShape().IsMatch(value);
 
     /// <summary>

@@ -127,7 +127,7 @@ public sealed class IndexModel(NpgsqlDataSource dataSource, EventSettingsStore s
     {
         var phone = RunnerInput.Phone(value);
         if (phone is null && !string.IsNullOrWhiteSpace(value))
-            ModelState.AddModelError(field, "Enter a phone number with 6 to 15 digits, e.g. +31 6 1234 5678.");
+            ModelState.AddModelError(field, RunnerInput.PhoneHint);
         return phone;
     }
 

@@ -138,7 +138,7 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
 
     private IActionResult Done(long id, Payments.Outcome outcome)
     {
-        if (outcome.Message == "There is no such runner.")
+        if (outcome.NoSuchRunner)
             return NotFound();
         TempData["Message"] = outcome.Message;
         return Redirect($"/admin/participants/{id}");
