@@ -34,19 +34,29 @@ public sealed class FakeSystemd : IDisposable
     public static FakeSystemd Start(IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var folder = Directory.CreateDirectory(Path.Combine(TestDatabase.TempRoot, "notify", Guid.NewGuid().ToString("N"))).FullName;
+        var environment = PublishedApp.Environment(Path.Combine(folder, "logs"));
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+            environment[name] = value;
+        return Start(folder, LocalCluster.FreeTcpPort(), environment);
+    }
+
+    /// <summary>
+    /// Starts the app with exactly <paramref name="environment"/> on <paramref name="port"/>, its notify
+    /// socket and fake systemd in <paramref name="folder"/>; a restart passes the same folder and port.
+    /// </summary>
+    public static FakeSystemd Start(string folder, int port, IReadOnlyDictionary<string, string> environment)
+    {
         var socketPath = Path.Combine(folder, "notify.sock");
+        File.Delete(socketPath); // left by the previous run of this folder
         var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(socketPath));
         var fakeSystemd = Path.Combine(folder, "systemd");
-        File.CreateSymbolicLink(fakeSystemd, "/bin/bash");
-        var port = LocalCluster.FreeTcpPort();
-        var environment = PublishedApp.Environment(Path.Combine(folder, "logs"));
-        environment["NOTIFY_SOCKET"] = socketPath;
-        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
-            environment[name] = value;
+        if (!File.Exists(fakeSystemd))
+            File.CreateSymbolicLink(fakeSystemd, "/bin/bash");
+        var withSocket = new Dictionary<string, string>(environment) { ["NOTIFY_SOCKET"] = socketPath };
 
         var parent = Process.Start(PublishedApp.StartInfo(fakeSystemd,
-            ["-c", "dotnet \"$0\" --urls \"$1\"; exit $?", PublishedApp.Dll, $"http://127.0.0.1:{port}"], environment))!;
+            ["-c", "dotnet \"$0\" --urls \"$1\"; exit $?", PublishedApp.Dll, $"http://127.0.0.1:{port}"], withSocket))!;
         return new FakeSystemd(socket, parent, port);
     }
 

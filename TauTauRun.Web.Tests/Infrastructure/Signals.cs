@@ -5,6 +5,7 @@ namespace TauTauRun.Web.Tests.Infrastructure;
 /// <summary>Signals .NET's Process class cannot send (it only kills).</summary>
 public static partial class Signals
 {
+    public const int SigKill = 9;
     public const int SigTerm = 15;
 
     public static void Send(int processId, int signal)
