@@ -40,7 +40,7 @@ public sealed class KillTests : DatabaseTest
         await rush;
 
         TestContext.Out.WriteLine($"{load.Acknowledged.Count} acknowledged, {load.LostAnswers} answers lost, answers {string.Join(", ", load.Answers.Select(a => $"{a.Key}: {a.Value}"))}");
-        Assert.That(load.Surprises, Is.Empty, $"seed {seed}");
+        Assert.That(load.Surprises, Is.Empty, $"seed {seed}\n{app.ErrorLog()}");
         Assert.That(await RegistrationInvariants.ViolationsAsync(TestDatabase.ConnectionString, load.Acknowledged.ToList()), Is.Empty);
         Assert.That(load.Acknowledged, Has.Count.GreaterThan(2 * Capacity), "the rush must fill both races and reach their waiting lists");
         Assert.That(load.LostAnswers, Is.GreaterThan(0), "the kills must have cut requests off mid-way, or they proved nothing");

@@ -39,7 +39,7 @@ public sealed class StopTests : DatabaseTest
         await rush;
 
         Assert.That(slow.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "the request in flight at SIGTERM was answered");
-        Assert.That(load.Surprises, Is.Empty);
+        Assert.That(load.Surprises, Is.Empty, app.ErrorLog());
         Assert.That(load.LostAnswers, Is.Zero, "no request that reached the app went unanswered");
         Assert.That(load.Answers.Keys.Where(code => code >= 500), Is.Empty);
         Assert.That(await RegistrationInvariants.ViolationsAsync(TestDatabase.ConnectionString, load.Acknowledged.ToList()), Is.Empty);

@@ -31,6 +31,16 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>The app's process id while it runs.</summary>
     public int Pid => running?.App ?? throw new InvalidOperationException("the app is not running");
 
+    /// <summary>The last errors the app logged (api-error.log), to explain a failed assertion.</summary>
+    public string ErrorLog()
+    {
+        var path = Path.Combine(LogDirectory, "api-error.log");
+        // Shared read: the app may still be writing to it.
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        var log = reader.ReadToEnd();
+        return "the app's last errors:\n" + log[Math.Max(0, log.Length - 4000)..];
+    }
+
     /// <summary>Starts the app and waits for READY=1.</summary>
     /// <param name="settings">Environment variables over the defaults: the test database, a high runner
     /// rate limit, mail to a pickup folder of its own and no background expiry sweep.</param>

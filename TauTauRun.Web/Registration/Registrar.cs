@@ -9,8 +9,9 @@ namespace TauTauRun.Web.Registration;
 /// participant row, the slot taken and the confirmation email queued, all committed together before
 /// the runner is told anything. The runner's status token doubles as the submission's identity, so a
 /// double-clicked or replayed form finds the registration it already made instead of making another.
+/// Open to overriding only so that the fault suite can prove its oversell check fails on a naive admission.
 /// </summary>
-public sealed class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
+public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
 {
     public sealed record NewRunner(
         long CategoryId, string FullName, string Email, string Phone, DateOnly DateOfBirth, string Gender,
@@ -19,7 +20,7 @@ public sealed class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
 
     public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, EmailTaken }
 
-    public async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist)
+    public virtual async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist)
     {
         for (var attempt = 1; ; attempt++)
         {
