@@ -49,6 +49,16 @@ public sealed class RegistrationLoad(Func<HttpClient> newClient, IReadOnlyList<l
     public Task RunAsync(int runners, Func<HttpStatusCode, bool> expected, CancellationToken stop) =>
         Task.WhenAll(Enumerable.Range(0, runners).Select(runner => Task.Run(() => RunnerAsync(runner, expected, stop))));
 
+    /// <summary>Runs <paramref name="runners"/> runners, with no fault, until <paramref name="count"/> registrations in all are acknowledged.</summary>
+    public async Task RunUntilAcknowledgedAsync(int runners, int count)
+    {
+        using var stop = new CancellationTokenSource();
+        var rush = RunAsync(runners, expected: _ => false, stop.Token);
+        await Task.WhenAny(WhenAcknowledgedAsync(count), rush);
+        await stop.CancelAsync();
+        await rush;
+    }
+
     private async Task RunnerAsync(int runner, Func<HttpStatusCode, bool> expected, CancellationToken stop)
     {
         for (var attempt = 0; !stop.IsCancellationRequested; attempt++)

@@ -96,9 +96,12 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>A browser-like client: its own cookies, redirects shown rather than followed.</summary>
-    public HttpClient NewClient() => new(new SocketsHttpHandler
+    public HttpClient NewClient() => NewClient(new CookieContainer());
+
+    /// <summary>A client with <paramref name="cookies"/> that another client shares: cookies ignore the port, so one browser's cookies reach every instance.</summary>
+    public HttpClient NewClient(CookieContainer cookies) => new(new SocketsHttpHandler
     {
-        CookieContainer = new CookieContainer(),
+        CookieContainer = cookies,
         AllowAutoRedirect = false,
         UseProxy = false,
     })

@@ -34,6 +34,16 @@ public sealed class TestSmtpServer : IAsyncDisposable
         ["SMTP_FROM"] = "Tau-Tau Run <noreply@tautaurun.test>",
     };
 
+    /// <summary>The same for a child process (<see cref="AppProcess"/>), whose worker looks for mail every 100 ms, with <paramref name="more"/> settings.</summary>
+    public Dictionary<string, string> ProcessSettings(params (string Name, string Value)[] more)
+    {
+        var settings = AppSettings.ToDictionary(s => s.Key, s => s.Value!);
+        settings["Email__PollInterval"] = "00:00:00.100";
+        foreach (var (name, value) in more)
+            settings[name] = value;
+        return settings;
+    }
+
     public void Refuse(string recipient) => refused[recipient] = true;
 
     public void Start()
