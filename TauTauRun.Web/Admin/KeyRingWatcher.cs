@@ -15,7 +15,9 @@ public sealed class KeyRingWatcher(NpgsqlDataSource dataSource, IConfiguration c
     private readonly TimeSpan interval = TimeSpan.FromSeconds(
         Math.Clamp(configuration.GetValue("TauTauRun:Admin:SessionCheckSeconds", 30), 0, 30));
     private CancellationTokenSource changed = new();
-    private long lastSeen = -1;
+    // Zero, not "unknown": the ring may have been loaded before the first check (at start, or while
+    // another instance was adding its key), so the first check that finds keys reloads it once.
+    private long lastSeen;
     private long nextCheckTicks;
 
     public CancellationToken Changed => changed.Token;
@@ -30,7 +32,7 @@ public sealed class KeyRingWatcher(NpgsqlDataSource dataSource, IConfiguration c
         // Keys and revocations are only ever added, so the newest id says whether anything changed.
         var newest = await connection.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM data_protection_keys");
         var before = Interlocked.Exchange(ref lastSeen, newest);
-        if (before != -1 && before != newest)
+        if (before != newest)
             await Interlocked.Exchange(ref changed, new CancellationTokenSource()).CancelAsync();
     }
 
