@@ -12,9 +12,10 @@ try
         "smtp-sink" => await SmtpSink.RunAsync(options),
         "bare-flow" => await BareFlow.RunAsync(options),
         "bare-insert" => await BareInsert.RunAsync(options),
+        "startup" => await StartupTime.RunAsync(options),
         "free-port" => FreePort.Print(),
         "report" => Report.Write(options),
-        _ => Options.Usage("usage: TauTauRun.Bench load|smtp-sink|bare-flow|bare-insert|free-port|report [--option value...]"),
+        _ => Options.Usage("usage: TauTauRun.Bench load|smtp-sink|bare-flow|bare-insert|startup|free-port|report [--option value...]"),
     };
 }
 catch (UsageException e)
