@@ -38,8 +38,8 @@ bench_stop_app "$pid"
 
 growth=$(awk -v a="$hwm_after" -v b="$rss_before" 'BEGIN { printf "%.1f", a - b }')
 bench_row "3 CSV export, $runners runners" "export time (median of 3)" "$seconds" s "psql \\copy, same query" "$copy" "<= 2x" \
-  "$(awk -v a="$seconds" -v b="$copy" 'BEGIN { print a <= 2 * b ? "yes" : "no" }')" \
+  "$(awk -v a="$seconds" -v b="$copy" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')" \
   "$((bytes / 1024)) KiB; the first download is the fresh app's first; psql runs: ${copy_times[*]} s"
 bench_row "3 CSV export, $runners runners" "peak memory growth" "$growth" MB - - "<= 30 MB" \
-  "$(awk -v g="$growth" 'BEGIN { print g <= 30 ? "yes" : "no" }')" \
+  "$(awk -v g="$growth" 'BEGIN { print (g <= 30) ? "yes" : "no" }')" \
   "VmHWM after the 3 downloads $hwm_after MB - VmRSS after login $rss_before MB (VmHWM then: $hwm_before MB)"

@@ -27,7 +27,7 @@ read -r _ _ _ base_seconds < <(sink_result "$port" "$sink")
 port=$(bench_free_port)
 sink=$(bench_start_smtp_sink "$port" --expect "$messages")
 started=$EPOCHREALTIME
-app=$(bench_start_app "$db" "$port" SMTP_HOST=127.0.0.1 SMTP_PORT="$port" SMTP_SECURITY=none SMTP_FROM="$from")
+app=$(bench_start_app "$db" "$(bench_free_port)" SMTP_HOST=127.0.0.1 SMTP_PORT="$port" SMTP_SECURITY=none SMTP_FROM="$from")
 read -r _ _ _ app_seconds < <(sink_result "$port" "$sink")
 total=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 # The last SENT mark follows the sink's last acceptance by one statement: wait for it, then count.
@@ -42,5 +42,5 @@ bench_stop_app "$app"
 rate() { awk -v n="$messages" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
 app_rate=$(rate "$app_seconds") base_rate=$(rate "$base_seconds")
 bench_row "4 email drain, $messages messages" "delivery rate" "$app_rate" msg/s "bare MailKit loop, one connection" "$base_rate" \
-  ">= 0.5x" "$(awk -v a="$app_rate" -v b="$base_rate" 'BEGIN { print a >= 0.5 * b ? "yes" : "no" }')" \
+  ">= 0.5x" "$(awk -v a="$app_rate" -v b="$base_rate" 'BEGIN { print (a >= 0.5 * b) ? "yes" : "no" }')" \
   "sink's first to last message: app $app_seconds s, baseline $base_seconds s; app start to all delivered $total s; $sent of $messages marked SENT"

@@ -29,7 +29,7 @@ done
 dump=$(find "$backups" -name "${db}_*.sql.gz" | sort | tail -n 1)
 bare=$(best "${bare_times[@]}") script=$(best "${script_times[@]}")
 bench_row "5 backup, $runners runners" "backup.sh (best of 2)" "$script" s "pg_dump | gzip (best of 2)" "$bare" "<= 1.15x" \
-  "$(awk -v a="$script" -v b="$bare" 'BEGIN { print a <= 1.15 * b ? "yes" : "no" }')" \
+  "$(awk -v a="$script" -v b="$bare" 'BEGIN { print (a <= 1.15 * b) ? "yes" : "no" }')" \
   "dump $(du -k "$dump" | cut -f1) KiB gzipped, $(gunzip -c "$dump" | wc -c | awk '{ printf "%d", $1 / 1048576 }') MiB of SQL; runs: backup.sh ${script_times[*]} s, bare ${bare_times[*]} s"
 
 # The plan's restore command, over the live database.
@@ -60,5 +60,5 @@ bench_track "$(cat "$pid_file")"
 bash -c "$TAUTAURUN_STOP_CMD"
 steps=$(sed -n 's/^restore.sh: step \([0-9]\): done in \([0-9.]*\) s$/\1: \2 s/p' "$BENCH_WORK/05-restore.log" | paste -sd ',' | sed 's/,/, /g')
 bench_row "5 restore, $runners runners" "deploy/restore.sh drill, end to end" "$drill" s "plan's restore command" "$plan" "< 60 s" \
-  "$(awk -v a="$drill" 'BEGIN { print a < 60 ? "yes" : "no" }')" \
+  "$(awk -v a="$drill" 'BEGIN { print (a < 60) ? "yes" : "no" }')" \
   "steps (1 stop, 2 emergency backup, 3 restore, 4 verify, 5 start, 6 health): $steps"
