@@ -32,14 +32,14 @@ copy=$(printf '%s\n' "${copy_times[@]}" | sort -n | sed -n 2p)
 
 port=$(bench_free_port)
 pid=$(bench_start_app "$db" "$port")
-read -r _ seconds _ bytes _ rss_before _ hwm_before _ hwm_after < <($BENCH_TOOL admin-download --base "http://127.0.0.1:$port" \
+read -r _ seconds _ bytes _ rss_before _ hwm_before _ hwm_after _ runs < <($BENCH_TOOL admin-download --base "http://127.0.0.1:$port" \
   --user bench --password "$password" --path "$export_path" --pid "$pid" --times 3)
 bench_stop_app "$pid"
 
 growth=$(awk -v a="$hwm_after" -v b="$rss_before" 'BEGIN { printf "%.1f", a - b }')
 bench_row "3 CSV export, $runners runners" "export time (median of 3)" "$seconds" s "psql \\copy, same query" "$copy" "<= 2x" \
   "$(awk -v a="$seconds" -v b="$copy" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')" \
-  "$((bytes / 1024)) KiB; the first download is the fresh app's first; psql runs: ${copy_times[*]} s"
+  "$((bytes / 1024)) KiB; downloads (the first is the fresh app's first) $runs s; psql runs ${copy_times[*]} s"
 bench_row "3 CSV export, $runners runners" "peak memory growth" "$growth" MB - - "<= 30 MB" \
   "$(awk -v g="$growth" 'BEGIN { print (g <= 30) ? "yes" : "no" }')" \
   "VmHWM after the 3 downloads $hwm_after MB - VmRSS after login $rss_before MB (VmHWM then: $hwm_before MB)"

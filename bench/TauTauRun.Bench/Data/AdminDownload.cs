@@ -9,7 +9,7 @@ namespace TauTauRun.Bench.Data;
 /// stream to the end, and watches the app's memory: VmRSS after logging in, and VmHWM (the peak
 /// resident size since the app started) before and at the end. Options: --base, --user, --password,
 /// --path, --pid (the app), --times. Prints "seconds S bytes B rss_before_mb R hwm_before_mb H0
-/// hwm_after_mb H" with S the median of the downloads.
+/// hwm_after_mb H runs S1,S2,…" with S the median of the downloads.
 /// </summary>
 public static class AdminDownload
 {
@@ -36,7 +36,7 @@ public static class AdminDownload
         }
         var hwmAfter = ProcessStats.MemoryMb(pid, "VmHWM");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"seconds {seconds.Order().ElementAt(seconds.Count / 2):0.000} bytes {bytes} rss_before_mb {rssBefore:0.0} hwm_before_mb {hwmBefore:0.0} hwm_after_mb {hwmAfter:0.0}"));
+            $"seconds {seconds.Order().ElementAt(seconds.Count / 2):0.000} bytes {bytes} rss_before_mb {rssBefore:0.0} hwm_before_mb {hwmBefore:0.0} hwm_after_mb {hwmAfter:0.0} runs {string.Join(",", seconds.Select(s => s.ToString("0.000", CultureInfo.InvariantCulture)))}"));
         return 0;
     }
 }
