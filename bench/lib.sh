@@ -27,6 +27,10 @@
 #   bench_track PID                  stop PID when the run ends (bench_start_* do this themselves)
 #   bench_cpu_ticks PID...           user+system clock ticks of the processes (for CPU use)
 #   bench_pg_pids                    the cluster's processes (postmaster and its children)
+#   bench_postmaster_pid             the cluster's postmaster (for `$BENCH_TOOL load --pg-pid`)
+#   bench_start_tool_host NAME PORT SUBCOMMAND [ARGS...]
+#                                    a bench tool web host (bare-flow, bare-insert...) given --port
+#                                    PORT; waits for its /health and prints its PID
 #   bench_psql DB [psql args...]     psql on DB, quiet, stops on the first error
 
 bench_as_postgres() {
@@ -109,6 +113,17 @@ bench_start_app() {
   echo "$pid"
 }
 
+bench_start_tool_host() {
+  local name=$1 port=$2 subcommand=$3
+  shift 3
+  mkdir -p "$BENCH_WORK/logs"
+  $BENCH_TOOL "$subcommand" --port "$port" "$@" >"$BENCH_WORK/logs/$name.log" 2>&1 &
+  local pid=$!
+  bench_track "$pid"
+  bench_wait_http "http://127.0.0.1:$port/health" "$pid" 60 || { tail -n 20 "$BENCH_WORK/logs/$name.log" >&2; return 1; }
+  echo "$pid"
+}
+
 bench_stop_app() {
   local pid=$1
   [[ -d /proc/$pid ]] || return 0
@@ -158,9 +173,11 @@ bench_cpu_ticks() {
   echo "$total"
 }
 
+bench_postmaster_pid() { head -n 1 "$(cat "$BENCH_WORK/pg/started")/postmaster.pid"; }
+
 bench_pg_pids() {
   local postmaster
-  postmaster=$(head -n 1 "$(cat "$BENCH_WORK/pg/started")/postmaster.pid")
+  postmaster=$(bench_postmaster_pid)
   echo "$postmaster"
   pgrep -P "$postmaster" || true
 }

@@ -2,7 +2,8 @@
 # Runs every benchmark scenario beside its baseline in one go: builds in Release, starts a private
 # PostgreSQL 15 cluster with production settings (fsync on), runs bench/scenarios/NN-*.sh in name
 # order, then writes bench/RESULTS.md and bench/results.csv. Everything it starts is stopped on exit;
-# the scratch folder is removed after a clean run and kept (its path printed) after a failure.
+# the scratch folder is removed after a clean run and kept (its path printed) after a failure or
+# when BENCH_KEEP is set.
 # Usage: bench/run.sh [--quick] [SCENARIO-PREFIX...]   e.g. bench/run.sh --quick 01 06
 set -euo pipefail
 usage() { echo "usage: bench/run.sh [--quick] [SCENARIO-PREFIX...]" >&2; exit 2; }
@@ -35,8 +36,10 @@ source bench/lib.sh
 finish() {
   local status=$?
   bench_stop_all
-  if [[ $status -eq 0 ]]; then
+  if [[ $status -eq 0 && -z ${BENCH_KEEP:-} ]]; then
     rm -rf "$BENCH_WORK"
+  elif [[ $status -eq 0 ]]; then
+    echo "bench: logs kept in $BENCH_WORK" >&2
   else
     echo "bench: failed (exit $status); logs kept in $BENCH_WORK" >&2
   fi

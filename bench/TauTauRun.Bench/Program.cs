@@ -13,13 +13,14 @@ try
         "smtp-sink" => await SmtpSink.RunAsync(options),
         "bare-flow" => await BareFlow.RunAsync(options),
         "bare-insert" => await BareInsert.RunAsync(options),
+        "startup" => await StartupTime.RunAsync(options),
         "free-port" => FreePort.Print(),
         "report" => Report.Write(options),
         "admin-pages" => await AdminPages.RunAsync(options),
         "sql-replay" => await SqlReplay.RunAsync(options),
         "admin-download" => await AdminDownload.RunAsync(options),
         "mail-baseline" => await MailBaseline.RunAsync(options),
-        _ => Options.Usage("usage: TauTauRun.Bench load|smtp-sink|bare-flow|bare-insert|free-port|report|admin-pages|sql-replay|admin-download|mail-baseline [--option value...]"),
+        _ => Options.Usage("usage: TauTauRun.Bench load|smtp-sink|bare-flow|bare-insert|startup|free-port|report|admin-pages|sql-replay|admin-download|mail-baseline [--option value...]"),
     };
 }
 catch (UsageException e)

@@ -35,6 +35,10 @@ public sealed partial record FormPage(string? Action, IReadOnlyList<KeyValuePair
         return new FormPage(action, hidden, choices);
     }
 
+    /// <summary>The texts a form page shows as errors (elements whose class starts with "error"), for diagnosis.</summary>
+    public static IReadOnlyList<string> ErrorMessages(string html) =>
+        ErrorText().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value).Trim()).Where(t => t.Length > 0).ToList();
+
     private static Dictionary<string, string> Attributes(string tag)
     {
         var attributes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -45,6 +49,9 @@ public sealed partial record FormPage(string? Action, IReadOnlyList<KeyValuePair
 
     [GeneratedRegex("""(?<tag><form\b[^>]*method="post"[^>]*>)(?<body>.*?)</form>""", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex PostForm();
+
+    [GeneratedRegex("""class="(?:error|field-validation-error|validation-summary-errors)[^"]*"[^>]*>\s*([^<]+)<""", RegexOptions.IgnoreCase)]
+    private static partial Regex ErrorText();
 
     [GeneratedRegex("""<input\b[^>]*>""", RegexOptions.IgnoreCase)]
     private static partial Regex Input();

@@ -8,18 +8,26 @@ namespace TauTauRun.Bench.Load;
 /// <summary>
 /// Virtual users that each do what a browser does, as fast as answers come: with its own cookies,
 /// GET the form, POST it with the hidden fields it carried (the antiforgery token among them), follow
-/// the redirect to the confirmation page. Mode "insert" only POSTs one small form to --form-path.
+/// the redirect to the confirmation page; when the answer to the POST is the form again offering the
+/// race's waiting list, post it once more accepting the offer, as a runner would. Mode "insert" only POSTs one small form to --form-path.
 /// A warm-up (JIT, pools) runs first and is not counted; then the measured phase.
 ///
 /// Options: --url BASE (required), --mode flow|insert, --users 64, --warmup SECONDS, --duration SECONDS,
 /// --form-path /register, --select Form.CategoryId, --categories 1,2 (measured phase; default: every
 /// choice of the select), --warmup-categories 3 (default: the same), --app-pid PID, --pg-pid POSTMASTER.
-/// Prints "key value" lines: throughput_per_s, flows, errors, error_kinds, STEP_count/p50_ms/p95_ms/p99_ms,
+/// Prints "key value" lines: throughput_per_s, flows, waitlisted_flows, errors (warm-up included), error_kinds, STEP_count/p50_ms/p95_ms/p99_ms,
 /// cpu_app_cores, cpu_pg_cores, cpu_client_cores, app_rss_peak_mb, app_hwm_mb.
 /// </summary>
 public static class LoadGenerator
 {
     private const int PhaseWarmup = 0, PhaseMeasure = 1, PhaseStop = 2;
+    /// <summary>How a form page offers a full race's waiting list (the app's Register page).</summary>
+    /// <summary>
+    /// A checkbox's field, which ASP.NET follows with a hidden "false": a browser sends the checked box
+    /// first, so the hidden copy is left out here and "true" sent instead.
+    /// </summary>
+    private const string Checkbox = "Form.AcceptWaiver";
+    private const string WaitlistButton = "name=\"Form.JoinWaitlist\"";
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -66,10 +74,11 @@ public static class LoadGenerator
             ("throughput_per_s", runners.Sum(r => r.Flows) / seconds),
             ("flows", runners.Sum(r => r.Flows)),
             ("warmup_flows", runners.Sum(r => r.WarmupFlows)),
+            ("waitlisted_flows", runners.Sum(r => r.WaitlistedFlows)),
             ("errors", state.Errors.Values.Sum()),
             ("error_kinds", state.Errors.IsEmpty ? "none" : string.Join(';', state.Errors.Select(e => $"{e.Key}={e.Value}"))),
         };
-        foreach (var step in flow ? new[] { "get_form", "post", "get_confirmation" } : ["post"])
+        foreach (var step in flow ? new[] { "get_form", "post", "post_waitlist", "get_confirmation" } : ["post"])
         {
             var (count, p50, p95, p99) = Latencies.Summarise(runners.Select(r => r.Step(step)));
             result.AddRange([($"{step}_count", count), ($"{step}_p50_ms", p50), ($"{step}_p95_ms", p95), ($"{step}_p99_ms", p99)]);
@@ -120,8 +129,11 @@ public static class LoadGenerator
         public void Error(string kind, string detail)
         {
             Errors.AddOrUpdate(kind, 1, (_, n) => n + 1);
-            if (Interlocked.Increment(ref reported) <= 3)
-                Console.Error.WriteLine($"load: {kind}: {(detail.Length > 400 ? detail[..400] : detail)}");
+            if (Interlocked.Increment(ref reported) > 3)
+                return;
+            var messages = FormPage.ErrorMessages(detail);
+            var shown = messages.Count > 0 ? string.Join(" | ", messages) : detail.Length > 400 ? detail[..400] : detail;
+            Console.Error.WriteLine($"load: {kind}: {shown}");
         }
     }
 
@@ -140,6 +152,7 @@ public static class LoadGenerator
 
         public int Flows { get; private set; }
         public int WarmupFlows { get; private set; }
+        public int WaitlistedFlows { get; private set; }
 
         public Latencies Step(string name) => steps.GetValueOrDefault(name) ?? new Latencies();
 
@@ -148,7 +161,8 @@ public static class LoadGenerator
             while (shared.Phase != PhaseStop)
             {
                 var phase = shared.Phase;
-                var timings = new List<(string, long, long)>(3);
+                var timings = new List<(string, long, long)>(4);
+                var waitlisted = false;
                 try
                 {
                     var t0 = Stopwatch.GetTimestamp();
@@ -161,10 +175,26 @@ public static class LoadGenerator
                         shared.Error($"get_form_{(int)formResponse.StatusCode}", html);
                         continue;
                     }
-                    using var post = await client.PostAsync(form.Action ?? plan.FormPath, new FormUrlEncodedContent(Fields(form, phase)));
+                    var fields = Fields(form, phase);
+                    var post = await client.PostAsync(form.Action ?? plan.FormPath, new FormUrlEncodedContent(fields));
                     var postBody = await post.Content.ReadAsStringAsync();
                     var t2 = Stopwatch.GetTimestamp();
                     timings.Add(("post", t1, t2));
+                    if (post.StatusCode == HttpStatusCode.OK && postBody.Contains(WaitlistButton) && FormPage.Parse(postBody, plan.Select) is { } full)
+                    {
+                        // The race filled up: the page offers its waiting list, and the runner takes it.
+                        post.Dispose();
+                        var hidden = full.Hidden.Where(f => f.Key != Checkbox).ToList();
+                        var again = hidden.Concat(fields.Where(f => !hidden.Any(h => h.Key == f.Key)))
+                            .Append(new("Form.JoinWaitlist", "true"));
+                        post = await client.PostAsync(full.Action ?? plan.FormPath, new FormUrlEncodedContent(again));
+                        postBody = await post.Content.ReadAsStringAsync();
+                        var t2b = Stopwatch.GetTimestamp();
+                        timings.Add(("post_waitlist", t2, t2b));
+                        t2 = t2b;
+                        waitlisted = true;
+                    }
+                    using var _ = post;
                     if (post.StatusCode != HttpStatusCode.Redirect || post.Headers.Location is not { } location)
                     {
                         shared.Error($"post_{(int)post.StatusCode}", postBody);
@@ -180,7 +210,7 @@ public static class LoadGenerator
                         continue;
                     }
                     timings.Add(("flow", t0, t3));
-                    Completed(phase, timings);
+                    Completed(phase, timings, waitlisted);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -206,7 +236,7 @@ public static class LoadGenerator
                         shared.Error($"post_{(int)response.StatusCode}", body);
                         continue;
                     }
-                    Completed(phase, [("post", t0, t1), ("flow", t0, t1)]);
+                    Completed(phase, [("post", t0, t1), ("flow", t0, t1)], waitlisted: false);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -216,7 +246,7 @@ public static class LoadGenerator
         }
 
         /// <summary>Counted only when the whole flow ran inside the measured phase.</summary>
-        private void Completed(int phase, List<(string Step, long Start, long End)> timings)
+        private void Completed(int phase, List<(string Step, long Start, long End)> timings, bool waitlisted)
         {
             if (phase == PhaseWarmup)
             {
@@ -226,6 +256,8 @@ public static class LoadGenerator
             if (phase != PhaseMeasure || shared.Phase != PhaseMeasure)
                 return;
             Flows++;
+            if (waitlisted)
+                WaitlistedFlows++;
             foreach (var (step, start, end) in timings)
             {
                 if (!steps.TryGetValue(step, out var latencies))
@@ -243,7 +275,7 @@ public static class LoadGenerator
             var choices = wanted.Count > 0 ? wanted : form.Choices;
             var category = choices.Count > 0 ? choices[Random.Shared.Next(choices.Count)] : "";
             var n = sequence + 1;
-            var fields = form.Hidden.Where(f => f.Key != "Form.AcceptWaiver").ToList();
+            var fields = form.Hidden.Where(f => f.Key != Checkbox).ToList();
             fields.AddRange(
             [
                 new("Form.CategoryId", category),
