@@ -27,7 +27,7 @@ public static class AppBuilder
     public static void AddTauTauRunData(this WebApplicationBuilder builder)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var connectionString = Database.WithPoolDefaults(Database.ConnectionString(builder.Configuration));
+        var connectionString = Database.WithDefaults(Database.ConnectionString(builder.Configuration));
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventSettingsStore>();

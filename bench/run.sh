@@ -63,6 +63,7 @@ echo "bench: built in $((SECONDS - started)) s" >&2
 bench_start_cluster
 echo "scenario,measure,value,unit,baseline,baseline_value,ratio,target,met,notes" >"$BENCH_CSV"
 
+failed=()
 for scenario in bench/scenarios/[0-9][0-9]-*.sh; do
   name=$(basename "$scenario" .sh)
   if [[ ${#only[@]} -gt 0 ]]; then
@@ -72,8 +73,14 @@ for scenario in bench/scenarios/[0-9][0-9]-*.sh; do
   fi
   echo "bench: $name..." >&2
   scenario_started=$SECONDS
-  bash "$scenario"
-  echo "bench: $name done in $((SECONDS - scenario_started)) s" >&2
+  # A failed (or hung) scenario is reported and the others still run; the run then exits 1.
+  if timeout --foreground 1200 bash "$scenario"; then
+    echo "bench: $name done in $((SECONDS - scenario_started)) s" >&2
+  else
+    echo "bench: $name FAILED after $((SECONDS - scenario_started)) s" >&2
+    failed+=("$name")
+    bench_row "$name" "scenario failed" "" "" "" "" "completes" no "see the output of bench/run.sh and the logs it kept"
+  fi
 done
 
 $BENCH_TOOL report --csv "$BENCH_CSV" --out bench/RESULTS.md --findings bench/FINDINGS.md \
@@ -81,3 +88,7 @@ $BENCH_TOOL report --csv "$BENCH_CSV" --out bench/RESULTS.md --findings bench/FI
   --machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%dT%H:%MZ), $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo '+changes')"
 cp "$BENCH_CSV" bench/results.csv
 echo "bench: wrote bench/RESULTS.md and bench/results.csv in $((SECONDS - started)) s" >&2
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "bench: failed scenarios: ${failed[*]}" >&2
+  exit 1
+fi

@@ -27,16 +27,27 @@ public static class Database
     }
 
     /// <summary>
-    /// Npgsql's default pool (100) equals PostgreSQL's default max_connections, so under a rush the
-    /// server refuses connections instead of the pool queueing requests. Unless the connection string
-    /// says otherwise, one instance keeps to 40, leaving room for a second instance and for operators.
+    /// Defaults for the service's pool, each unless the connection string sets it. Npgsql's default pool
+    /// (100) equals PostgreSQL's default max_connections, so under a rush the server refuses connections
+    /// instead of the pool queueing requests: one instance keeps to 40, leaving room for a second
+    /// instance and for operators. Statements run often are prepared (Max Auto Prepare): planning the
+    /// registration's statement cost the database more than running it (bench scenario 1). And a
+    /// connection going back to the pool is not reset with DISCARD ALL, which would also drop those
+    /// prepared statements: the app keeps no session state (no SET, no temporary tables, advisory locks
+    /// only for a transaction), so there is nothing to reset.
     /// </summary>
-    public static string WithPoolDefaults(string connectionString)
+    public static string WithDefaults(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (given.ContainsKey("Maximum Pool Size") || given.ContainsKey("Max Pool Size") || given.ContainsKey("MaxPoolSize"))
-            return connectionString;
-        return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 40 }.ConnectionString;
+        bool Sets(params string[] names) => names.Any(given.ContainsKey);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Sets("Maximum Pool Size", "Max Pool Size", "MaxPoolSize"))
+            builder.MaxPoolSize = 40;
+        if (!Sets("Max Auto Prepare", "MaxAutoPrepare"))
+            builder.MaxAutoPrepare = 50;
+        if (!Sets("No Reset On Close", "NoResetOnClose"))
+            builder.NoResetOnClose = true;
+        return builder.ConnectionString;
     }
 
     /// <summary>

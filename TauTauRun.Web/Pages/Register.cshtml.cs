@@ -69,10 +69,14 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         RegistrationClosedReason =
             now < Event.RegistrationOpensAt ? $"Registration opens on {Event.Local(Event.RegistrationOpensAt):d MMMM yyyy 'at' HH:mm}." :
             now >= Event.RegistrationClosesAt ? "Registration is closed." : null;
+        // Whether a race has a free place, not how many, found as the lowest free slot so the planner walks
+        // the free-slot index: counted (or as EXISTS) it scanned the whole slot table whenever a race was
+        // full, most of the database's work in a rush (bench scenario 1).
         await using var connection = await dataSource.OpenConnectionAsync();
         Categories = (await connection.QueryAsync<Category>("""
             SELECT c.id, c.name, c.price_minor, c.currency, c.minimum_age, c.is_open,
-                   (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL) AS free_places
+                   (SELECT s.slot_no FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL
+                    ORDER BY s.slot_no LIMIT 1) IS NOT NULL AS has_free_place
             FROM race_categories c
             ORDER BY c.sort_order, c.name
             """)).AsList();
@@ -139,10 +143,10 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
 
     private void Error(string field, string message) => ModelState.AddModelError($"{nameof(Form)}.{field}", message);
 
-    public sealed record Category(long Id, string Name, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, long FreePlaces)
+    public sealed record Category(long Id, string Name, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, bool HasFreePlace)
     {
         public string Label => $"{Name} – {Money.Format(PriceMinor, Currency)}" +
-            (!IsOpen ? " (closed)" : FreePlaces == 0 ? " (full: waiting list)" : "");
+            (!IsOpen ? " (closed)" : !HasFreePlace ? " (full: waiting list)" : "");
     }
 
     public sealed class RegistrationForm

@@ -55,6 +55,7 @@ public sealed class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
             slot AS (
                 SELECT slot_no FROM category_slots
                 WHERE category_id = @CategoryId AND participant_id IS NULL
+                ORDER BY slot_no -- the free-slot index's order: without it a full race can mean a scan of every slot
                 LIMIT 1 FOR UPDATE SKIP LOCKED),
             runner AS (
                 INSERT INTO participants (reference, access_token_hash, category_id, payment_status, full_name, email,

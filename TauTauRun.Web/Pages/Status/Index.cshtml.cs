@@ -133,8 +133,10 @@ public sealed class IndexModel(NpgsqlDataSource dataSource, EventSettingsStore s
 
     private async Task<bool> LoadAsync(string token)
     {
-        // The link is a secret: keep the page out of caches and the link out of Referer headers.
-        Response.Headers.CacheControl = "no-store";
+        // The link is a secret: keep the page out of caches and the link out of Referer headers. Written
+        // as antiforgery writes it for the page's forms, which otherwise logs a warning on every view.
+        Response.Headers.CacheControl = "no-cache, no-store";
+        Response.Headers.Pragma = "no-cache";
         Response.Headers["Referrer-Policy"] = "no-referrer";
         if (!StatusTokens.IsWellFormed(token))
             return false;
