@@ -26,7 +26,7 @@ public sealed class EmailDelivery(
         if (batch.Count == 0)
             return 0;
 
-        var sent = 0;
+        var sent = new SentMarks(this);
         IMailSession? session = null;
         try
         {
@@ -34,13 +34,15 @@ public sealed class EmailDelivery(
             foreach (var message in batch)
             {
                 if (await SendOneAsync(session, message, cancellationToken))
-                    sent++;
+                    sent.Add(message.Id);
             }
+            await sent.CommitAsync();
         }
         catch (Exception e) when (IsConnectionFailure(e))
         {
             // The connection is gone: every message of the batch not yet settled waits for its retry.
             logger.LogWarning("Email delivery through {Transport} failed: {Reason}", transport.Describe(), e.Message);
+            await sent.CommitAsync();
             foreach (var message in batch)
                 await MarkFailedAsync(message, $"{e.GetType().Name}: {e.Message}", permanent: false, onlyIfClaimed: true);
         }
@@ -49,11 +51,14 @@ public sealed class EmailDelivery(
             if (session is not null)
                 await session.DisposeAsync();
         }
-        logger.LogInformation("Email batch: {Sent} of {Claimed} delivered through {Transport}", sent, batch.Count, transport.Describe());
+        logger.LogInformation("Email batch: {Sent} of {Claimed} delivered through {Transport}", sent.Count, batch.Count, transport.Describe());
         return batch.Count;
     }
 
-    /// <summary>Sends one message; a refusal of this message alone is settled here and the connection goes on.</summary>
+    /// <summary>
+    /// Sends one message; a refusal of this message alone is settled here and the connection goes on.
+    /// True when the server took it: the caller marks it SENT.
+    /// </summary>
     private async Task<bool> SendOneAsync(IMailSession session, OutboxMessage message, CancellationToken cancellationToken)
     {
         MimeMessage mime;
@@ -79,13 +84,57 @@ public sealed class EmailDelivery(
             await MarkFailedAsync(message, $"SMTP {(int)e.StatusCode}: {e.Message}", permanent);
             return false;
         }
-        await ExecuteAsync("""
-            UPDATE email_logs
-            SET status = 'SENT', sent_at = now(), last_attempt_at = now(), claimed_until = NULL,
-                next_attempt_at = NULL, last_error = NULL
-            WHERE id = @Id
-            """, new { message.Id });
         return true;
+    }
+
+    private Task MarkSentAsync(long[] ids) => ExecuteAsync("""
+        UPDATE email_logs
+        SET status = 'SENT', sent_at = now(), last_attempt_at = now(), claimed_until = NULL,
+            next_attempt_at = NULL, last_error = NULL
+        WHERE id = ANY(@ids)
+        """, new { ids });
+
+    /// <summary>
+    /// Marks delivered messages SENT while the next ones are being sent, as many per statement as were
+    /// delivered during the previous commit. One commit per message made the disk's flush, not SMTP, the
+    /// pace of a drain (about 13 ms a message with fsync on, against about 1 ms to send one). A crash
+    /// loses at most the marks not yet committed: those messages go out again after their lease, with
+    /// the same Message-ID, as at-least-once delivery already allows.
+    /// </summary>
+    private sealed class SentMarks(EmailDelivery delivery)
+    {
+        private readonly List<long> waiting = [];
+        private Task committing = Task.CompletedTask;
+
+        public int Count { get; private set; }
+
+        public void Add(long id)
+        {
+            waiting.Add(id);
+            Count++;
+            if (committing.IsCompleted)
+                Start();
+        }
+
+        /// <summary>Waits until every mark added so far is committed.</summary>
+        public async Task CommitAsync()
+        {
+            await committing;
+            if (waiting.Count > 0)
+            {
+                Start();
+                await committing;
+            }
+        }
+
+        private void Start()
+        {
+            // A failed commit surfaces here (the worker reports the database as unreachable); its
+            // messages stay claimed and are sent again after their lease.
+            committing.GetAwaiter().GetResult();
+            committing = delivery.MarkSentAsync([.. waiting]);
+            waiting.Clear();
+        }
     }
 
     private async Task<List<OutboxMessage>> ClaimAsync(CancellationToken cancellationToken)

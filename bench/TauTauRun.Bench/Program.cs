@@ -1,5 +1,6 @@
 using TauTauRun.Bench;
 using TauTauRun.Bench.Bare;
+using TauTauRun.Bench.Data;
 using TauTauRun.Bench.Load;
 
 // One switch, one line per subcommand: each lives in its own file and reads its own options.
@@ -15,7 +16,11 @@ try
         "startup" => await StartupTime.RunAsync(options),
         "free-port" => FreePort.Print(),
         "report" => Report.Write(options),
-        _ => Options.Usage("usage: TauTauRun.Bench load|smtp-sink|bare-flow|bare-insert|startup|free-port|report [--option value...]"),
+        "admin-pages" => await AdminPages.RunAsync(options),
+        "sql-replay" => await SqlReplay.RunAsync(options),
+        "admin-download" => await AdminDownload.RunAsync(options),
+        "mail-baseline" => await MailBaseline.RunAsync(options),
+        _ => Options.Usage("usage: TauTauRun.Bench load|smtp-sink|bare-flow|bare-insert|startup|free-port|report|admin-pages|sql-replay|admin-download|mail-baseline [--option value...]"),
     };
 }
 catch (UsageException e)
