@@ -35,7 +35,8 @@ public static class SmtpSink
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(counter);
         services.Add(new NoDelayListenerFactory());
-        using var stop = new CancellationTokenSource();
+        // Not disposed: the exit handlers below may still fire after this method has returned.
+        var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
         var server = new SmtpServer.SmtpServer(serverOptions, services);
