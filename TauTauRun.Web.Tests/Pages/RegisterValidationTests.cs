@@ -53,7 +53,8 @@ public sealed class RegisterValidationTests : DatabaseTest
     [TestCase("Form.CategoryId", "999999", "Choose one of the races listed.")]
     [TestCase("Form.CategoryId", "not-a-number", "Please enter a valid race.")]
     [TestCase("Form.AcceptWaiver", "false", "Please read and accept the waiver")]
-    // Found by the fuzz test: both were a 500 (Normalize throws on a non-character; the checkbox on a posted non-boolean).
+    // Found by the fuzz test: U+FFFE and a non-boolean waiver were a 500 (Normalize throws on the one, the checkbox on the
+    // other), and U+FFFF was stored as typed.
     [TestCase("Form.FullName", "Anna\uFFFE", "contains characters we could not read")]
     [TestCase("Form.MedicalNotes", "none\uFFFF", "contains characters we could not read")]
     [TestCase("Form.AcceptWaiver", "yes please", "Please enter a valid")]
