@@ -53,6 +53,11 @@ public sealed class RegisterValidationTests : DatabaseTest
     [TestCase("Form.CategoryId", "999999", "Choose one of the races listed.")]
     [TestCase("Form.CategoryId", "not-a-number", "Please enter a valid race.")]
     [TestCase("Form.AcceptWaiver", "false", "Please read and accept the waiver")]
+    // Found by the fuzz test: U+FFFE and a non-boolean waiver were a 500 (Normalize throws on the one, the checkbox on the
+    // other), and U+FFFF was stored as typed.
+    [TestCase("Form.FullName", "Anna\uFFFE", "contains characters we could not read")]
+    [TestCase("Form.MedicalNotes", "none\uFFFF", "contains characters we could not read")]
+    [TestCase("Form.AcceptWaiver", "yes please", "Please enter a valid")]
     public async Task Each_field_explains_what_is_wrong_beside_it(string field, string value, string message)
     {
         var form = Runners.Form(categoryId);

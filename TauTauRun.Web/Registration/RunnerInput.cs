@@ -19,11 +19,23 @@ public static partial class RunnerInput
 
     /// <summary>One line of text: trimmed, inner white space folded to single spaces, NFC.</summary>
     public static string Line(string? value) =>
-        Whitespace().Replace((value ?? "").Trim(), " ").Normalize(NormalizationForm.FormC);
+        Nfc(Whitespace().Replace((value ?? "").Trim(), " "));
 
     /// <summary>Free text that may span lines: trimmed, line endings unified, NFC.</summary>
     public static string Text(string? value) =>
-        (value ?? "").Trim().ReplaceLineEndings("\n").Normalize(NormalizationForm.FormC);
+        Nfc((value ?? "").Trim().ReplaceLineEndings("\n"));
+
+    /// <summary>
+    /// NFC, with what no text holds (the non-characters U+FFFE and U+FFFF, a lone surrogate) made U+FFFD
+    /// first: Normalize throws on those, and <see cref="Problem"/> refuses U+FFFD as unreadable.
+    /// </summary>
+    private static string Nfc(string value)
+    {
+        var readable = new StringBuilder(value.Length);
+        foreach (var rune in value.EnumerateRunes())
+            readable.Append(rune.Value is 0xFFFE or 0xFFFF ? Rune.ReplacementChar.ToString() : rune.ToString());
+        return readable.ToString().Normalize(NormalizationForm.FormC);
+    }
 
     /// <summary>Why the text cannot be stored, or null. Invalid UTF-8 arrives as U+FFFD.</summary>
     public static string? Problem(string value, bool multiline = false)
