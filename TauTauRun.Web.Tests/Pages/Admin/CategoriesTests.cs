@@ -42,6 +42,7 @@ public sealed class CategoriesTests : DatabaseTest
     [TestCase("Form.Capacity", "101", "fewer than the capacity")]
     [TestCase("Form.BibLast", "0", "Bib numbers start at 1.")]
     [TestCase("Form.Currency", "euro", "three capital letters")]
+    [TestCase("Form.IsOpen", "yes please", "Please enter a valid open for registration.")]
     public async Task Bad_input_is_a_400_with_a_message_and_adds_nothing(string field, string value, string message)
     {
         using var alice = await SignedInAsync();
