@@ -40,7 +40,7 @@ public sealed class FormFuzzer(AppProcess app)
 
     public async Task<IReadOnlyList<FuzzAnswer>> RunAsync(IReadOnlyList<Submission> submissions, int workers)
     {
-        var sessions = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Session.StartAsync(this, null, "/register")));
+        var sessions = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Session.StartAsync(app, null, "/register")));
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
         {
@@ -60,7 +60,7 @@ public sealed class FormFuzzer(AppProcess app)
             await logins.WaitAsync();
             try
             {
-                var login = await Session.StartAsync(this, LoopbackAddress(submission.Number), AdminSession.AdminLogin);
+                var login = await Session.StartAsync(app, LoopbackAddress(submission.Number), AdminSession.AdminLogin);
                 using (login.Client)
                     return await PostAsync(submission, login, other);
             }
@@ -95,7 +95,7 @@ public sealed class FormFuzzer(AppProcess app)
         using var request = new HttpRequestMessage(HttpMethod.Post, Path(submission)) { Content = Body(submission, fields) };
         // The app may close the connection after refusing a body over a limit: such a body gets a connection of its own.
         var overLimit = request.Content.Headers.ContentLength is null or > SmallestFormLimit || fields.Count > FormValueLimit;
-        using var own = overLimit ? NewClient(session.Cookies) : null;
+        using var own = overLimit ? app.NewClient(session.Cookies) : null;
         try
         {
             using var response = await (own ?? session.Client).SendAsync(request);
@@ -246,42 +246,15 @@ public sealed class FormFuzzer(AppProcess app)
     /// <summary>One of 250 addresses on the loopback network (all of 127.0.0.0/8 is this machine).</summary>
     private static IPAddress LoopbackAddress(int number) => new([127, 0, 1, (byte)(1 + number % 250)]);
 
-    /// <summary>Like <see cref="AppProcess.NewClient"/>, with the given cookies and, when given, from another loopback address.</summary>
-    private HttpClient NewClient(CookieContainer cookies, IPAddress? source = null) => new(new SocketsHttpHandler
-    {
-        CookieContainer = cookies,
-        AllowAutoRedirect = false,
-        UseProxy = false,
-        ConnectCallback = source is null ? null : async (context, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(source, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    })
-    {
-        BaseAddress = app.BaseAddress,
-        Timeout = TimeSpan.FromSeconds(60),
-    };
-
     private static string Excerpt(string text) => text.Length > 300 ? text[..300] + "…" : text;
 
     /// <summary>A client with its antiforgery cookie and the form token that goes with it.</summary>
     private sealed record Session(HttpClient Client, CookieContainer Cookies, string Token)
     {
-        public static async Task<Session> StartAsync(FormFuzzer fuzzer, IPAddress? source, string page)
+        public static async Task<Session> StartAsync(AppProcess app, IPAddress? source, string page)
         {
             var cookies = new CookieContainer();
-            var client = fuzzer.NewClient(cookies, source);
+            var client = app.NewClient(cookies, source);
             var html = await client.GetStringAsync(page);
             var token = Parser.ParseDocument(html).QuerySelector($"input[name={TokenField}]")?.GetAttribute("value")
                         ?? throw new InvalidOperationException($"{page} has no form token");

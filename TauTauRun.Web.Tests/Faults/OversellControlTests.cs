@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.AspNetCore.TestHost;
 using Npgsql;
 using TauTauRun.Web.Email;
 using TauTauRun.Web.Registration;
@@ -23,8 +22,7 @@ public sealed class OversellControlTests : DatabaseTest
         long category;
         await using (var connection = await OpenAsync())
             category = await TestData.CategoryAsync(connection, capacity: Capacity);
-        using var app = new TestApp().WithWebHostBuilder(builder =>
-            builder.ConfigureTestServices(services => services.AddSingleton<Registrar, CountThenInsertRegistrar>()));
+        using var app = new TestApp(replaceServices: services => services.AddSingleton<Registrar, CountThenInsertRegistrar>());
         var load = new RegistrationLoad(() => app.CreateClient(new() { AllowAutoRedirect = false }), [category]);
         using var stop = new CancellationTokenSource();
         var rush = load.RunAsync(runners: 16, expected: _ => false, stop.Token);

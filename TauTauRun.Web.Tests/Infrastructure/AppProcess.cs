@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using TauTauRun.Web.Development;
 
 namespace TauTauRun.Web.Tests.Infrastructure;
@@ -98,12 +99,31 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>A browser-like client: its own cookies, redirects shown rather than followed.</summary>
     public HttpClient NewClient() => NewClient(new CookieContainer());
 
-    /// <summary>A client with <paramref name="cookies"/> that another client shares: cookies ignore the port, so one browser's cookies reach every instance.</summary>
-    public HttpClient NewClient(CookieContainer cookies) => new(new SocketsHttpHandler
+    /// <summary>
+    /// A client with <paramref name="cookies"/> that another client shares (cookies ignore the port, so
+    /// one browser's cookies reach every instance), connecting from <paramref name="source"/> when given:
+    /// all of 127.0.0.0/8 is this machine, so tests can be many "addresses" to the per-address limits.
+    /// </summary>
+    public HttpClient NewClient(CookieContainer cookies, IPAddress? source = null) => new(new SocketsHttpHandler
     {
         CookieContainer = cookies,
         AllowAutoRedirect = false,
         UseProxy = false,
+        ConnectCallback = source is null ? null : async (context, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
     })
     {
         BaseAddress = BaseAddress,

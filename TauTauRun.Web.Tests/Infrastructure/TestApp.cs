@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 
 namespace TauTauRun.Web.Tests.Infrastructure;
 
@@ -13,12 +14,16 @@ public sealed class TestApp : WebApplicationFactory<Program>
 {
     private readonly string connectionString;
     private readonly IReadOnlyDictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? replaceServices;
 
     /// <param name="settings">Extra configuration, by key (e.g. SMTP_HOST, Email:RetryBase).</param>
-    public TestApp(string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="replaceServices">Service registrations over the app's own, for a variant of the app.</param>
+    public TestApp(string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? replaceServices = null)
     {
         this.connectionString = connectionString ?? TestDatabase.ConnectionString;
         this.settings = settings ?? new Dictionary<string, string?>();
+        this.replaceServices = replaceServices;
         // Under the run's temporary root (removed at the end), so tests can read logs after disposing.
         LogDirectory = Directory.CreateDirectory(Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N"))).FullName;
     }
@@ -49,7 +54,12 @@ public sealed class TestApp : WebApplicationFactory<Program>
         builder.UseSetting("RateLimits:RunnerPostsPerMinute", "1000000");
         // The expiry sweep runs when a test calls it, not in the background of others.
         builder.UseSetting("Jobs:PaymentExpiry", "false");
+        // Mail is delivered only where a test asks for it with a short poll: a disposed factory's worker
+        // can outlive its test, and would deliver (and mark SENT) the next test's mail.
+        builder.UseSetting("Email:PollInterval", "01:00:00");
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
+        if (replaceServices is not null)
+            builder.ConfigureTestServices(replaceServices);
     }
 }
