@@ -17,7 +17,7 @@ public sealed class RegistrationLoad(Func<HttpClient> newClient, IReadOnlyList<l
     private readonly ConcurrentQueue<string> surprises = new();
     private readonly ConcurrentDictionary<int, int> answers = new();
     private readonly List<(int Count, TaskCompletionSource Reached)> waiters = [];
-    private int lostAnswers;
+    private readonly ConcurrentQueue<DateTime> lostAnswers = new();
 
     /// <summary>The email addresses of the runners who were told they are registered (or waitlisted).</summary>
     public IReadOnlyCollection<string> Acknowledged => acknowledged;
@@ -26,7 +26,9 @@ public sealed class RegistrationLoad(Func<HttpClient> newClient, IReadOnlyList<l
     /// <summary>How many answers of each status code the runners got, for the test's own assertions.</summary>
     public IReadOnlyDictionary<int, int> Answers => answers;
     /// <summary>Requests that reached the app but got no answer (a reset or a cut-off response): a kill does that, a clean stop must not.</summary>
-    public int LostAnswers => lostAnswers;
+    public int LostAnswers => lostAnswers.Count;
+    /// <summary>When each request that got no answer was sent.</summary>
+    public IReadOnlyCollection<DateTime> LostAnswersSentAt => lostAnswers;
 
     /// <summary>Completes once <paramref name="count"/> registrations in all have been acknowledged.</summary>
     public Task WhenAcknowledgedAsync(int count)
@@ -109,7 +111,17 @@ public sealed class RegistrationLoad(Func<HttpClient> newClient, IReadOnlyList<l
                 return null;
             try
             {
-                var response = await send();
+                var sentAt = DateTime.UtcNow;
+                HttpResponseMessage response;
+                try
+                {
+                    response = await send();
+                }
+                catch (HttpRequestException e) when (e.InnerException is not SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+                {
+                    lostAnswers.Enqueue(sentAt);
+                    throw;
+                }
                 answers.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 if ((int)response.StatusCode < 400)
                     return response;
@@ -119,11 +131,9 @@ public sealed class RegistrationLoad(Func<HttpClient> newClient, IReadOnlyList<l
                     return response;
                 }
             }
-            catch (HttpRequestException e)
+            catch (HttpRequestException)
             {
                 // The app is down or went down mid-request: a browser shows an error and the runner tries again.
-                if (e.InnerException is not SocketException { SocketErrorCode: SocketError.ConnectionRefused })
-                    Interlocked.Increment(ref lostAnswers);
             }
             catch (TaskCanceledException) when (!stop.IsCancellationRequested)
             {

@@ -33,6 +33,7 @@ public sealed class StopTests : DatabaseTest
         await slowBody.Started;
 
         Assert.That(slowPost.IsCompleted, Is.False, "the slow form must still be on its way when the stop comes");
+        var terminating = DateTime.UtcNow;
         Assert.That(await app.StopAsync(), Is.Zero, "a clean stop exits 0");
         var slow = await slowPost;
         await app.StartAsync();
@@ -42,7 +43,10 @@ public sealed class StopTests : DatabaseTest
 
         Assert.That(slow.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "the request in flight at SIGTERM was answered");
         Assert.That(load.Surprises, Is.Empty, app.ErrorLog());
-        Assert.That(load.LostAnswers, Is.Zero, "no request that reached the app went unanswered");
+        // Sent before the stop, a request was in flight and must be answered. One sent after may meet the
+        // listener closing with its connection still in the kernel's queue, and be reset: the runner
+        // presses submit again once the app is back, as with a refused connection.
+        Assert.That(load.LostAnswersSentAt.Where(sent => sent < terminating), Is.Empty, "no request in flight at the stop went unanswered");
         Assert.That(load.Answers.Keys.Where(code => code >= 500), Is.Empty);
         Assert.That(await RegistrationInvariants.ViolationsAsync(TestDatabase.ConnectionString, load.Acknowledged.ToList()), Is.Empty);
     }
