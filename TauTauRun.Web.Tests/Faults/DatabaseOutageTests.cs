@@ -15,7 +15,7 @@ namespace TauTauRun.Web.Tests.Faults;
 [NonParallelizable]
 public sealed class DatabaseOutageTests
 {
-    private static readonly string[] Secrets = ["Npgsql", "Exception", "Host=", "Username=", "postgres", "   at "];
+    private static readonly string[] Internals = ["Npgsql", "Exception", "Host=", "Username=", "postgres", "   at "];
     private LocalCluster cluster = null!;
     private string connectionString = "";
     /// <summary>The same database for the test's own queries: unpooled, as every restart kills pooled connections.</summary>
@@ -64,7 +64,7 @@ public sealed class DatabaseOutageTests
         Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         var body = await page.Content.ReadAsStringAsync();
         Assert.That(body, Does.Contain("briefly unavailable"));
-        Assert.That(Secrets.Where(body.Contains), Is.Empty, "the 503 page shows no internals");
+        Assert.That(Internals.Where(body.Contains), Is.Empty, "the 503 page shows no internals");
         Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(app.Pid, Is.EqualTo(pid), "the same process serves again");
         Assert.That(load.Surprises, Is.Empty, app.ErrorLog());
