@@ -7,8 +7,8 @@ set -euo pipefail
 
 cache=${1:-/var/cache/tautaurun-test}
 # Bump when the package list changes, so an old cache is not reused.
-tarball=$cache/bookworm-rootfs-v1.tar.zst
-packages=systemd,systemd-sysv,dbus,postgresql,cron,sudo,curl,ca-certificates,zstd,gzip,procps
+tarball=$cache/bookworm-rootfs-v2.tar.zst
+packages=systemd,systemd-sysv,dbus,postgresql,cron,sudo,curl,ca-certificates,zstd,gzip,procps,nginx,openssl,ssl-cert,pgbackrest,age,pigz,iproute2
 
 if [[ -s $tarball ]]; then
   echo "$tarball"

@@ -31,4 +31,9 @@ need_operations_tools() {
   need /usr/bin/systemd-nspawn systemd-container --no-install-recommends
   need /usr/sbin/debootstrap debootstrap --no-install-recommends
   need /usr/bin/zstd zstd
+  # Backups, the front door and offsite copies: pgBackRest, nginx, age, pigz (each run for real).
+  need /usr/bin/pgbackrest pgbackrest
+  need /usr/sbin/nginx nginx
+  need /usr/bin/age age
+  need /usr/bin/pigz pigz
 }
