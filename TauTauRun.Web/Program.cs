@@ -4,7 +4,7 @@ using TauTauRun.Web.Cli;
 // One binary: with a command word it is the command line (migrate, verify-db, …), otherwise the service.
 return CommandLine.IsCommand(args)
     ? await CommandLine.RunAsync(args)
-    : await WebHost.RunAsync(args);
+    : await WebService.RunAsync(args);
 
 /// <summary>Named so tests can host the app with WebApplicationFactory&lt;Program&gt;.</summary>
 public partial class Program;

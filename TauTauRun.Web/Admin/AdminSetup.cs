@@ -1,11 +1,8 @@
-using System.Net;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using TauTauRun.Web.Hosting;
 
@@ -13,7 +10,7 @@ namespace TauTauRun.Web.Admin;
 
 /// <summary>
 /// The admin area's plumbing in one place: cookie login, authorization policies, the login rate
-/// limit, Data Protection keys in the database, antiforgery cookies and the security headers.
+/// limit, Data Protection keys in the database and antiforgery cookies.
 /// </summary>
 public static class AdminSetup
 {
@@ -59,15 +56,6 @@ public static class AdminSetup
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddPostLimit(LoginRateLimit, LoginPostsPerMinute);
-        services.AddHsts(options =>
-        {
-            options.MaxAge = TimeSpan.FromDays(365);
-            options.ExcludedHosts.Clear(); // HTTPS is what counts, whatever the host is called
-        });
-        // Behind a reverse proxy on this machine (the only one trusted by default), HTTPS and the
-        // client's address come from its X-Forwarded-* headers: they decide the Secure cookie and the audit IP.
-        services.Configure<ForwardedHeadersOptions>(options =>
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
     }
 
     /// <summary>Shared by the service and the <c>rotate-keys</c> command, so both see the same key ring.</summary>
@@ -93,15 +81,9 @@ public static class AdminSetup
             provider.GetRequiredService<KeyRingWatcher>()));
     }
 
-    /// <summary>Call after UseRouting: the rate limiter and authorization need the matched endpoint.</summary>
+    /// <summary>Call after UseTauTauRunHttp: authorization needs the matched endpoint and the forwarded scheme.</summary>
     public static void UseTauTauRunAdmin(this WebApplication app)
     {
-        app.UseForwardedHeaders();
-        app.Use(SecurityHeaders.AddAsync);
-        // Not on a developer's machine: HSTS would pin localhost to HTTPS in their browser for a year.
-        if (!app.Environment.IsDevelopment())
-            app.UseHsts();
-        app.UseRateLimiter();
         app.Use(KeyRingWatcher.CheckOnRequestAsync);
         app.UseAuthentication();
         app.UseAuthorization();

@@ -32,6 +32,15 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             """, new { participantId, kind, recipient = runner.Email, email.Subject, email.Html, email.Text, messageId = NewMessageId() }, transaction);
     }
 
+    /// <summary>A message of the kind for a made-up runner (the admins' preview); its status link has the real shape but opens nothing.</summary>
+    public RenderedEmail Sample(string kind, EventSettings settings)
+    {
+        var now = DateTime.UtcNow;
+        var runner = new RunnerDetails("anna.de.vries@example.org", "Anna de Vries", "TTR-7K3M9Q", "10K", 2500, "EUR",
+            Bib: 1042, PendingSince: now, OfferExpiresAt: now.AddHours(settings.WaitlistOfferHours));
+        return EmailTemplates.Render(kind, settings, runner, StatusUrl("sample-link-for-the-preview"));
+    }
+
     public string StatusUrl(string token) => new Uri(emailSettings.PublicBaseUrl, $"status/{token}").ToString();
 
     private string NewMessageId() => $"{Guid.NewGuid():N}@{emailSettings.MessageIdDomain}";

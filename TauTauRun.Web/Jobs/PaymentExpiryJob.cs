@@ -1,4 +1,5 @@
 using Npgsql;
+using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Jobs;
 

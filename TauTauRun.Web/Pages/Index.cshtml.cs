@@ -6,7 +6,7 @@ using TauTauRun.Web.Data;
 namespace TauTauRun.Web.Pages;
 
 /// <summary>The event page: what, when, where, each race with its price and places left.</summary>
-public sealed class IndexModel(NpgsqlDataSource dataSource, EventSettingsStore settings) : PageModel
+public sealed class HomeModel(NpgsqlDataSource dataSource, EventSettingsStore settings) : PageModel
 {
     public EventSettings Event { get; private set; } = new();
     public IReadOnlyList<Category> Categories { get; private set; } = [];

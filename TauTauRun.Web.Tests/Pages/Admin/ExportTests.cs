@@ -82,7 +82,7 @@ public sealed class ExportTests : DatabaseTest
     [TestCase("F", 35, "F35")]
     [TestCase("M", 59, "M55")]
     public void Age_groups_follow_the_road_race_convention(string gender, int age, string group) =>
-        Assert.That(Web.Pages.Admin.ExportsModel.AgeGroup(gender, age), Is.EqualTo(group));
+        Assert.That(Web.Registration.AgeGroups.Of(gender, age), Is.EqualTo(group));
 
     [Test]
     public async Task A_volunteer_cannot_export()

@@ -18,15 +18,6 @@ public sealed class EmailPreviewModel(EventSettingsStore store, EmailOutbox outb
     public async Task OnGetAsync()
     {
         var settings = await store.LoadAsync();
-        Templates = EmailKind.All.Select(kind => (kind, Sample(kind, settings, outbox))).ToList();
-    }
-
-    /// <summary>A made-up runner; the status link has the real shape but opens nothing.</summary>
-    public static RenderedEmail Sample(string kind, EventSettings settings, EmailOutbox outbox)
-    {
-        var now = DateTime.UtcNow;
-        var runner = new RunnerDetails("anna.de.vries@example.org", "Anna de Vries", "TTR-7K3M9Q", "10K", 2500, "EUR",
-            Bib: 1042, PendingSince: now, OfferExpiresAt: now.AddHours(settings.WaitlistOfferHours));
-        return EmailTemplates.Render(kind, settings, runner, outbox.StatusUrl("sample-link-for-the-preview"));
+        Templates = EmailKind.All.Select(kind => (kind, outbox.Sample(kind, settings))).ToList();
     }
 }

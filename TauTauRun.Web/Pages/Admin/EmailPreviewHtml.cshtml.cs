@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using TauTauRun.Web.Admin;
+using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
 
@@ -21,7 +22,7 @@ public sealed class EmailPreviewHtmlModel(EventSettingsStore store, EmailOutbox 
         var known = EmailKind.All.FirstOrDefault(k => string.Equals(k, kind, StringComparison.OrdinalIgnoreCase));
         if (known is null)
             return NotFound();
-        var email = EmailPreviewModel.Sample(known, await store.LoadAsync(), outbox);
+        var email = outbox.Sample(known, await store.LoadAsync());
         return Content(email.Html, "text/html; charset=utf-8");
     }
 }

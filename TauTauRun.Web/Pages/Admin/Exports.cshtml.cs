@@ -63,17 +63,10 @@ public sealed class ExportsModel(NpgsqlDataSource dataSource, EventSettingsStore
             """);
         await CsvExport.WriteAsync(Response, $"start-list-{DateTime.UtcNow:yyyyMMdd}.csv",
             ["bib", "name", "gender", "date_of_birth", "age_group", "category", "club"], rows, s =>
-            [Number(s.Bib), s.FullName, s.Gender, Date(s.DateOfBirth), AgeGroup(s.Gender, RunnerInput.AgeOn(s.DateOfBirth, raceDay)), s.Category, s.Club],
+            [Number(s.Bib), s.FullName, s.Gender, Date(s.DateOfBirth), AgeGroups.Of(s.Gender, RunnerInput.AgeOn(s.DateOfBirth, raceDay)), s.Category, s.Club],
             cancellationToken);
         return new EmptyResult();
     }
-
-    /// <summary>
-    /// The usual road-race groups: under 20 (U20), seniors 20–34 (SEN), then five-year masters groups
-    /// (35, 40, …), prefixed with the gender: F35, MSEN, XU20.
-    /// </summary>
-    public static string AgeGroup(string gender, int age) =>
-        gender + (age < 20 ? "U20" : age < 35 ? "SEN" : (age / 5 * 5).ToString(CultureInfo.InvariantCulture));
 
     private async Task AuditAsync(string action)
     {

@@ -9,7 +9,7 @@ namespace TauTauRun.Web.Pages.Admin;
 /// The dashboard: places per race, money expected and received, T-shirt sizes to order, how the mail
 /// is doing, and registrations per day. Five small aggregate queries; nothing here changes data.
 /// </summary>
-public sealed class IndexModel(NpgsqlDataSource dataSource) : PageModel
+public sealed class DashboardModel(NpgsqlDataSource dataSource) : PageModel
 {
     public AdminState Admin { get; private set; } = null!;
     public IReadOnlyList<RaceRow> Races { get; private set; } = [];

@@ -17,7 +17,7 @@ namespace TauTauRun.Web.Pages.Status;
 /// </summary>
 [EnableRateLimiting(RunnerRateLimits.Policy)]
 [RequestSizeLimit(16 * 1024)]
-public sealed class IndexModel(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, EmailOutbox outbox, Places places) : PageModel
+public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, EmailOutbox outbox, Places places) : PageModel
 {
     private static readonly string[] Active = ["PENDING", "PAID", "WAITLISTED", "OFFERED"];
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Dapper;
 using TauTauRun.Web.Admin;
+using TauTauRun.Web.Registration;
 using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Pages.Admin.Participants;

@@ -13,7 +13,7 @@ namespace TauTauRun.Web.Pages.Admin.Participants;
 /// Runners: search by any fragment of name, email, phone or reference, or by bib; filters; sorting;
 /// keyset paging (a page deep in the list costs what the first does). Admins can mark selected runners paid.
 /// </summary>
-public sealed class IndexModel(NpgsqlDataSource dataSource, Payments payments) : PageModel
+public sealed class ParticipantListModel(NpgsqlDataSource dataSource, Payments payments) : PageModel
 {
     public const int PageSize = 50;
     public static readonly IReadOnlyList<string> Statuses = ["PENDING", "PAID", "WAITLISTED", "OFFERED", "CANCELLED", "EXPIRED", "REFUNDED"];

@@ -2,9 +2,8 @@ using Dapper;
 using Npgsql;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
-using TauTauRun.Web.Registration;
 
-namespace TauTauRun.Web.Jobs;
+namespace TauTauRun.Web.Registration;
 
 /// <summary>
 /// Releases places whose holders let them go: PENDING registrations unpaid after the payment deadline

@@ -1,8 +1,8 @@
 using Dapper;
-using TauTauRun.Web.Jobs;
+using TauTauRun.Web.Registration;
 using TauTauRun.Web.Tests.Infrastructure;
 
-namespace TauTauRun.Web.Tests.Jobs;
+namespace TauTauRun.Web.Tests.Registration;
 
 /// <summary>The payment deadline: exactly the overdue places are freed, and the waiting list moves up.</summary>
 public sealed class PaymentExpiryTests : DatabaseTest

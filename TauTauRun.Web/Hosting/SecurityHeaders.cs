@@ -1,4 +1,4 @@
-namespace TauTauRun.Web.Admin;
+namespace TauTauRun.Web.Hosting;
 
 /// <summary>
 /// Headers on every response. The CSP allows scripts, styles and images only from this site and no

@@ -1,6 +1,6 @@
 using CsvHelper;
 
-namespace TauTauRun.Web.Admin;
+namespace TauTauRun.Web.Pages.Admin;
 
 /// <summary>
 /// Streams rows as RFC 4180 CSV straight into the response (constant memory however many rows), with a

@@ -7,13 +7,14 @@ using TauTauRun.Web.Development;
 using TauTauRun.Web.Email;
 using TauTauRun.Web.Health;
 using TauTauRun.Web.Hosting;
+using TauTauRun.Web.Jobs;
 using TauTauRun.Web.Logging;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web;
 
 /// <summary>The web service: what <c>systemctl start tautaurun-api</c> and the run command start.</summary>
-public static class WebHost
+public static class WebService
 {
     private const string DefaultUrl = "http://localhost:8080";
 
@@ -28,8 +29,9 @@ public static class WebHost
             builder.Services.AddSystemd();
             builder.Services.AddSystemdWatchdog();
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
-            builder.Services.AddTauTauRunRateLimiting();
+            builder.AddTauTauRunHttp();
             builder.AddTauTauRunRegistration();
+            builder.AddTauTauRunJobs();
             // Razor Pages check the antiforgery token of every POST by default.
             builder.Services.AddRazorPages()
                 .AddMvcOptions(mvc => mvc.ModelBindingMessageProvider.SetAttemptedValueIsInvalidAccessor(
@@ -82,6 +84,7 @@ public static class WebHost
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error");
         app.UseRouting();
+        app.UseTauTauRunHttp();
         app.UseTauTauRunAdmin();
         app.UseRequestSizeGuard();
         app.MapStaticAssets();

@@ -1,7 +1,7 @@
-using TauTauRun.Web.Admin;
+using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Tests.Infrastructure;
 
-namespace TauTauRun.Web.Tests.Admin;
+namespace TauTauRun.Web.Tests.Hosting;
 
 public sealed class SecurityHeadersTests : DatabaseTest
 {

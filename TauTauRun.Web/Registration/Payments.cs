@@ -1,9 +1,9 @@
 using Dapper;
 using Npgsql;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
-using TauTauRun.Web.Registration;
 
-namespace TauTauRun.Web.Admin;
+namespace TauTauRun.Web.Registration;
 
 /// <summary>
 /// Changes to a runner's payment status, each in one transaction with its audit row and, where the
