@@ -27,9 +27,12 @@ public sealed class BackupTests
     public async Task The_plans_restore_command_brings_every_table_back_to_the_dump_with_no_error()
     {
         var atDumpTime = await ProductionLikeDatabase.FingerprintAsync();
+        // Races with their places (made by the slot trigger when the races were inserted), runners holding them.
+        Assert.That(atDumpTime["category_slots"], Does.StartWith("600 rows"));
         var backup = await BackupAsync();
         Assert.That(backup.ExitCode, Is.Zero, backup.Error);
         await ProductionLikeDatabase.ExecuteAsync("""
+            UPDATE category_slots SET participant_id = NULL WHERE participant_id % 2 = 0;
             DELETE FROM audit_log;
             DELETE FROM email_logs WHERE id % 2 = 0;
             UPDATE participants SET payment_status = 'PENDING', amount_paid_minor = NULL, paid_on = NULL, bib = NULL;

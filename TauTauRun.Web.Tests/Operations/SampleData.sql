@@ -7,7 +7,7 @@ VALUES ('Tau-Tau Run', '2027-05-01 08:00+02', 'Europe/Berlin', 'Riverside park',
 -- A service that already served a page has stored its first-run settings: those stay.
 ON CONFLICT (id) DO NOTHING;
 INSERT INTO race_categories (name, distance_meters, capacity, price_minor, currency, bib_first, bib_last, minimum_age, sort_order)
-VALUES ('5K', 5000, 100000, 1500, 'EUR', 1, 99999, 8, 1), ('10K', 10000, 100000, 2500, 'EUR', 100001, 199999, 14, 2);
+VALUES ('5K', 5000, :participants, 1500, 'EUR', 1, 99999, 8, 1), ('10K', 10000, :participants, 2500, 'EUR', 100001, 199999, 14, 2);
 INSERT INTO admins (username, display_name, password_hash, role)
 VALUES ('admin', 'Admin', 'not-a-real-hash', 'admin'), ('helper', 'Helper', 'not-a-real-hash', 'volunteer');
 INSERT INTO participants (reference, access_token_hash, category_id, payment_status, full_name, email, phone,
@@ -19,6 +19,10 @@ SELECT 'TTR-' || lpad(upper(to_hex(i)), 6, '0'), sha256(int4send(i)), 1 + i % 2,
     CASE WHEN i % 3 = 0 THEN 1500 END, CASE WHEN i % 3 = 0 THEN DATE '2027-02-01' END, CASE WHEN i % 3 = 0 THEN i END,
     'v1', now()
 FROM generate_series(1, :participants) AS i;
+-- Each runner holds a place, as registration leaves it: the races' slots (made by the trigger) are taken in order.
+UPDATE category_slots s SET participant_id = holder.id
+FROM (SELECT id, category_id, row_number() OVER (PARTITION BY category_id ORDER BY id) AS n FROM participants) holder
+WHERE s.category_id = holder.category_id AND s.slot_no = holder.n;
 -- The failed ones are past their last attempt (no next one), so a service started on this data leaves them be.
 INSERT INTO email_logs (participant_id, kind, recipient, subject, html_body, text_body, message_id, status, sent_at, next_attempt_at)
 SELECT id, 'REGISTRATION_RECEIVED', email, 'Registered', '<p>Registered</p>', 'Registered', reference || '@tautaurun.test',

@@ -24,8 +24,6 @@ public static class DemoData
             ) AS demo
             WHERE NOT EXISTS (SELECT 1 FROM race_categories)
             """);
-        // Setting the capacity makes the categories' places (see migration 11).
-        await connection.ExecuteAsync("UPDATE race_categories SET capacity = capacity");
         await connection.ExecuteAsync("""
             INSERT INTO admins (username, display_name, password_hash, role)
             VALUES (@AdminUsername, 'Demo admin', @Hash, 'admin')

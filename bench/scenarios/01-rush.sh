@@ -67,7 +67,6 @@ VALUES ('5K', 5000, :places * 5 / 10, 1500, 'EUR', 1, 99999, 1),
        ('10K', 10000, :places * 3 / 10, 2500, 'EUR', 100000, 199999, 2),
        ('Half marathon', 21097, :places - :places * 5 / 10 - :places * 3 / 10, 4000, 'EUR', 200000, 299999, 3),
        ('Warm-up mile', 1609, :warmup_places, 500, 'EUR', 300000, 999999, 4);
-UPDATE race_categories SET capacity = capacity;
 SQL
 rush_ids=$(bench_psql rush -At -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM race_categories WHERE name <> 'Warm-up mile'")
 warmup_id=$(bench_psql rush -At -c "SELECT id FROM race_categories WHERE name = 'Warm-up mile'")
