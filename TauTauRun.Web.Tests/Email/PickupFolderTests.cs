@@ -35,6 +35,15 @@ public sealed class PickupFolderTests : DatabaseTest
         Assert.That(Directory.GetFiles(pickup, "*.tmp"), Is.Empty);
     }
 
+    [Test]
+    public void The_pickup_folder_is_there_once_the_service_has_started_before_any_message()
+    {
+        using var app = new TestApp();
+        _ = app.Server; // starts the service
+
+        Assert.That(Directory.Exists(Path.Combine(app.LogDirectory, "mail")), Is.True);
+    }
+
     private static async Task<T?> ScalarAsync<T>(string sql, long emailId)
     {
         await using var connection = await OpenAsync();

@@ -88,8 +88,6 @@ public static class TestDatabase
     {
         NpgsqlConnection.ClearAllPools();
         cluster?.Stop("immediate");
-        if (cluster is not null)
-            Directory.Delete(cluster.SocketDirectory, recursive: true);
         Directory.Delete(TempRoot, recursive: true);
     }
 }

@@ -84,8 +84,13 @@ public sealed class LocalCluster
     }
 
     /// <param name="mode">smart, fast or immediate (a crash, as after a power cut).</param>
-    public void Stop(string mode = "fast") =>
+    public void Stop(string mode = "fast")
+    {
         Run("pg_ctl", ["stop", "-w", "-t", "60", "-D", DataDirectory, "-m", mode], allowFailure: true);
+        // The socket folder is ours and empty once the server is gone; Start makes it again.
+        if (Directory.Exists(SocketDirectory) && !Directory.EnumerateFileSystemEntries(SocketDirectory).Any())
+            Directory.Delete(SocketDirectory);
+    }
 
     public async Task CreateDatabaseIfMissingAsync(string database)
     {

@@ -17,7 +17,10 @@ public static class EmailSetup
         builder.Services.AddSingleton<IMailTransport>(services =>
         {
             var settings = services.GetRequiredService<EmailSettings>();
-            return settings.UsesPickupDirectory ? new PickupFolderTransport(settings) : new SmtpTransport(settings);
+            if (!settings.UsesPickupDirectory)
+                return new SmtpTransport(settings);
+            PickupFolderTransport.CreateFolder(settings, services.GetRequiredService<ILogger<PickupFolderTransport>>());
+            return new PickupFolderTransport(settings);
         });
         builder.Services.AddSingleton<EmailDelivery>();
         builder.Services.AddHostedService<EmailDeliveryWorker>();

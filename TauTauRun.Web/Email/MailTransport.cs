@@ -62,6 +62,22 @@ internal sealed class PickupFolderTransport(EmailSettings settings) : IMailTrans
 {
     public string Describe() => $"pickup folder {settings.PickupDirectory}";
 
+    /// <summary>
+    /// Made at start, so the folder the run command names is there to open before the first message.
+    /// A folder that cannot be made does not stop the service: each delivery then fails and says why.
+    /// </summary>
+    public static void CreateFolder(EmailSettings settings, ILogger logger)
+    {
+        try
+        {
+            Directory.CreateDirectory(settings.PickupDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Cannot create the mail pickup folder {Folder} ({Reason})", settings.PickupDirectory, e.Message);
+        }
+    }
+
     public Task<IMailSession> OpenAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(settings.PickupDirectory);

@@ -36,9 +36,18 @@ internal sealed class CurrentFileLink(string directory, string prefix, string li
 
     private void PointAt(string fileName)
     {
-        var staging = Path.Combine(directory, $".{linkName}.{Environment.ProcessId}");
-        File.Delete(staging);
+        // A name of its own for each call: two loggers in one process (a test host beside another, or a
+        // start racing the first event) must never share a half-made link.
+        var staging = Path.Combine(directory, $".{linkName}.{Environment.ProcessId}.{Guid.NewGuid():N}");
         File.CreateSymbolicLink(staging, fileName);
-        File.Move(staging, Path.Combine(directory, linkName), overwrite: true); // rename(2): never missing
+        try
+        {
+            File.Move(staging, Path.Combine(directory, linkName), overwrite: true); // rename(2): never missing
+        }
+        catch
+        {
+            File.Delete(staging);
+            throw;
+        }
     }
 }
