@@ -82,8 +82,6 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
                 @MinimumAge, @SortOrder, @IsOpen)
             RETURNING id
             """, wanted, transaction);
-        // Setting the capacity makes the race's places (see migration 11).
-        await transaction.Connection!.ExecuteAsync("UPDATE race_categories SET capacity = capacity WHERE id = @id", new { id }, transaction);
         await AuditLog.WriteAsync(transaction, AuditActor.Of(HttpContext), "category.created",
             new { id, After = AuditChanges.All(wanted) });
         await transaction.CommitAsync();
