@@ -6,8 +6,11 @@ namespace TauTauRun.Web.Data;
 /// <summary>Amounts are integer minor units with a currency code; this is the one way they are shown.</summary>
 public static partial class Money
 {
-    public static string Format(long minor, string currency) =>
-        string.Create(CultureInfo.InvariantCulture, $"{currency} {minor / 100}.{Math.Abs(minor % 100):00}");
+    /// <summary>With its currency, for people: <c>EUR 25.50</c>.</summary>
+    public static string Format(long minor, string currency) => $"{currency} {Amount(minor)}";
+
+    /// <summary>The bare amount, as forms and exports hold it: <c>25.50</c> (what <see cref="ParseMinor"/> reads back).</summary>
+    public static string Amount(long minor) => (minor / 100m).ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// "25", "25.5", "25.50" or "25,50" as minor units (2550); null for anything else (negative, more

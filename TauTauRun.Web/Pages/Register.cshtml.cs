@@ -40,8 +40,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             return BadRequest("This form has expired or was changed; please reload the page and fill it in again.");
         if (RegistrationClosedReason is not null)
             return Page();
-        var runner = Validate();
-        if (runner is null || !ModelState.IsValid)
+        if (Validate() is not { } runner)
             return Page();
 
         switch (await registrar.RegisterAsync(runner, Form.Token!, Form.JoinWaitlist))
@@ -82,66 +81,28 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             """)).AsList();
     }
 
-    /// <summary>Field checks beyond the attributes; values come back cleaned, or null with messages added.</summary>
+    /// <summary>The form's values as stored, or null with a message beside each field that needs correcting.</summary>
     private Registrar.NewRunner? Validate()
     {
-        var fullName = Clean(nameof(Form.FullName), Form.FullName);
-        var email = Clean(nameof(Form.Email), Form.Email);
-        if (email.Length > 0 && !RunnerInput.IsEmail(email))
-            Error(nameof(Form.Email), "Enter an email address like name@example.org.");
-        var phone = Phone(nameof(Form.Phone), Form.Phone);
-        var emergencyName = Clean(nameof(Form.EmergencyContactName), Form.EmergencyContactName);
-        var emergencyPhone = Phone(nameof(Form.EmergencyContactPhone), Form.EmergencyContactPhone);
-        var club = Clean(nameof(Form.Club), Form.Club);
-        var medical = RunnerInput.Text(Form.MedicalNotes);
-        if (RunnerInput.Problem(medical, multiline: true) is { } medicalProblem)
-            Error(nameof(Form.MedicalNotes), $"The medical notes {medicalProblem}");
-        if (Form.Gender is not null && !RunnerInput.Genders.ContainsKey(Form.Gender))
-            Error(nameof(Form.Gender), "Choose one of the options.");
-        if (Form.TshirtSize is not null && !RunnerInput.TshirtSizes.Contains(Form.TshirtSize))
-            Error(nameof(Form.TshirtSize), "Choose one of the sizes.");
-        if (!Form.AcceptWaiver)
-            Error(nameof(Form.AcceptWaiver), "Please read and accept the waiver and privacy notice to register.");
-
         var category = Categories.FirstOrDefault(c => c.Id == Form.CategoryId);
-        if (Form.CategoryId is not null && category is null)
-            Error(nameof(Form.CategoryId), "Choose one of the races listed.");
-        else if (category is { IsOpen: false })
-            Error(nameof(Form.CategoryId), "Registration for this race is closed. Please choose another race.");
-        if (Form.DateOfBirth is { } birth)
-        {
-            var raceDay = DateOnly.FromDateTime(Event.Local(Event.StartsAt));
-            if (birth >= DateOnly.FromDateTime(DateTime.UtcNow) || birth.Year < 1900)
-                Error(nameof(Form.DateOfBirth), "Enter your real date of birth.");
-            else if (category is not null && RunnerInput.AgeOn(birth, raceDay) < category.MinimumAge)
-                Error(nameof(Form.DateOfBirth), $"Runners in the {category.Name} must be at least {category.MinimumAge} on race day ({RunnerInput.Date(raceDay)}).");
-        }
-
-        if (!ModelState.IsValid || category is null || phone is null || emergencyPhone is null)
-            return null;
-        return new Registrar.NewRunner(category.Id, fullName, email, phone, Form.DateOfBirth!.Value, Form.Gender!,
-            Form.TshirtSize!, emergencyName, emergencyPhone, medical, club, Event.WaiverVersion);
+        var fields = new RunnerFields();
+        var raceDay = DateOnly.FromDateTime(Event.Local(Event.StartsAt));
+        var runner = new Registrar.NewRunner(category?.Id ?? 0, fields.FullName(Form.FullName), fields.Email(Form.Email),
+            fields.Phone(Form.Phone), fields.DateOfBirth(Form.DateOfBirth, DateOnly.FromDateTime(DateTime.UtcNow), raceDay,
+                category is null ? null : (category.Name, category.MinimumAge)),
+            fields.Gender(Form.Gender), fields.TshirtSize(Form.TshirtSize), fields.EmergencyContactName(Form.EmergencyContactName),
+            fields.EmergencyContactPhone(Form.EmergencyContactPhone), fields.MedicalNotes(Form.MedicalNotes), fields.Club(Form.Club),
+            Event.WaiverVersion);
+        if (Form.CategoryId is null)
+            fields.Error(nameof(Form.CategoryId), "Please choose a race.");
+        else if (category is null)
+            fields.Error(nameof(Form.CategoryId), "Choose one of the races listed.");
+        else if (!category.IsOpen)
+            fields.Error(nameof(Form.CategoryId), "Registration for this race is closed. Please choose another race.");
+        if (!Form.AcceptWaiver)
+            fields.Error(nameof(Form.AcceptWaiver), "Please read and accept the waiver and privacy notice to register.");
+        return ModelState.AddRunnerErrors(nameof(Form), fields) ? runner : null;
     }
-
-    private string Clean(string field, string? value)
-    {
-        var clean = RunnerInput.Line(value);
-        if (RunnerInput.Problem(clean) is { } problem)
-            Error(field, $"This {problem}");
-        return clean;
-    }
-
-    private string? Phone(string field, string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-            return null; // [Required] has said so
-        var phone = RunnerInput.Phone(value);
-        if (phone is null)
-            Error(field, RunnerInput.PhoneHint);
-        return phone;
-    }
-
-    private void Error(string field, string message) => ModelState.AddModelError($"{nameof(Form)}.{field}", message);
 
     public sealed record Category(long Id, string Name, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, bool HasFreePlace)
     {
@@ -149,55 +110,40 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             (!IsOpen ? " (closed)" : !HasFreePlace ? " (full: waiting list)" : "");
     }
 
+    /// <summary>Checked by <see cref="RunnerFields"/>, like every form with a runner's fields.</summary>
     public sealed class RegistrationForm
     {
         [Display(Name = "Full name")]
-        [Required(ErrorMessage = "Please enter your full name.")]
-        [StringLength(100, ErrorMessage = "Please keep your name to 100 characters.")]
         public string? FullName { get; set; }
 
         [Display(Name = "Email")]
-        [Required(ErrorMessage = "Please enter your email address: your confirmation goes there.")]
-        [StringLength(254, ErrorMessage = "That email address is too long.")]
         public string? Email { get; set; }
 
         [Display(Name = "Mobile phone")]
-        [Required(ErrorMessage = "Please enter a phone number we can reach you on.")]
-        [StringLength(30, ErrorMessage = "That phone number is too long.")]
         public string? Phone { get; set; }
 
         [Display(Name = "Date of birth")]
-        [Required(ErrorMessage = "Please enter your date of birth.")]
         public DateOnly? DateOfBirth { get; set; }
 
         [Display(Name = "Gender")]
-        [Required(ErrorMessage = "Please choose an option: the results are ranked by it.")]
         public string? Gender { get; set; }
 
         [Display(Name = "Race")]
-        [Required(ErrorMessage = "Please choose a race.")]
         public long? CategoryId { get; set; }
 
         [Display(Name = "T-shirt size")]
-        [Required(ErrorMessage = "Please choose a T-shirt size.")]
         public string? TshirtSize { get; set; }
 
         [Display(Name = "Emergency contact name")]
-        [Required(ErrorMessage = "Please name someone we can call in an emergency.")]
-        [StringLength(100, ErrorMessage = "Please keep the name to 100 characters.")]
         public string? EmergencyContactName { get; set; }
 
         [Display(Name = "Emergency contact phone")]
-        [Required(ErrorMessage = "Please give your emergency contact's phone number.")]
-        [StringLength(30, ErrorMessage = "That phone number is too long.")]
         public string? EmergencyContactPhone { get; set; }
 
         [Display(Name = "Medical notes (optional)")]
-        [StringLength(1000, ErrorMessage = "Please keep medical notes to 1000 characters.")]
         public string? MedicalNotes { get; set; }
 
         [Display(Name = "Club (optional)")]
-        [StringLength(100, ErrorMessage = "Please keep the club name to 100 characters.")]
         public string? Club { get; set; }
 
         [Display(Name = "I have read and accept the waiver and privacy notice")]

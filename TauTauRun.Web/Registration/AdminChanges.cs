@@ -2,37 +2,44 @@ using Dapper;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
+using static TauTauRun.Web.Registration.ParticipantStatus;
 
 namespace TauTauRun.Web.Registration;
 
 /// <summary>
-/// Changes to a runner's payment status, each in one transaction with its audit row and, where the
-/// runner should hear of it, its email. The runner's row is locked first, so when two admins act on the
-/// same runner at once exactly one change wins (one bib, one email, one audit row) and the other is told
-/// what happened instead.
+/// What an admin changes on a runner: payment status, cancellation, refund and the runner's details,
+/// each in one transaction with its audit row and, where the runner should hear of it, its email. The
+/// runner's row is locked first, so when two admins act on the same runner at once exactly one change
+/// wins (one bib, one email, one audit row) and the other is told what happened instead.
 /// </summary>
-public sealed class Payments(NpgsqlDataSource dataSource, EmailOutbox outbox, Places places)
+public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox, Places places, Cancellation cancellation)
 {
     public static readonly IReadOnlyList<string> Methods = ["BANK_TRANSFER", "CASH", "CARD", "OTHER"];
 
     public sealed record Payment(long AmountMinor, string Method, string? BankReference, DateOnly PaidOn);
 
+    /// <summary>A runner's details as an admin edits them (all of them, and the admins' own notes).</summary>
+    public sealed record Details(string FullName, string Email, string Phone, DateOnly DateOfBirth, string Gender, string TshirtSize,
+        string EmergencyContactName, string EmergencyContactPhone, string Club, string MedicalNotes, string InternalNotes);
+
     /// <summary>What happened; <see cref="Message"/> is for the admin, in plain words.</summary>
     public sealed record Outcome(bool Done, string Message, int? Bib = null)
     {
         public bool NoSuchRunner { get; init; }
+        /// <summary>Refused because another active registration in the race has the address.</summary>
+        public bool EmailTaken { get; init; }
     }
 
     public Task<Outcome> MarkPaidAsync(long participantId, Payment payment, AuditActor actor) =>
-        ChangeAsync(participantId, ["PENDING", "OFFERED"], async (transaction, runner) =>
+        ChangeAsync(participantId, AwaitsPayment, async (transaction, runner) =>
         {
             // A runner who was paid before and put back to PENDING keeps the bib they had.
             var bib = runner.Bib ?? await NextBibAsync(transaction, runner.CategoryId);
             if (bib is null)
                 return new Outcome(false, $"No bib numbers are left in the range of {runner.CategoryName}: widen the range in the race's settings, then try again.");
-            await transaction.Connection!.ExecuteAsync("""
+            await transaction.Connection!.ExecuteAsync($"""
                 UPDATE participants
-                SET payment_status = 'PAID', amount_paid_minor = @AmountMinor, payment_method = @Method,
+                SET payment_status = '{Paid}', amount_paid_minor = @AmountMinor, payment_method = @Method,
                     payment_bank_reference = @BankReference, paid_on = @PaidOn, payment_recorded_by = @AdminId,
                     payment_recorded_at = now(), bib = @bib, offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
                 WHERE id = @participantId
@@ -41,54 +48,94 @@ public sealed class Payments(NpgsqlDataSource dataSource, EmailOutbox outbox, Pl
             await AuditLog.WriteAsync(transaction, actor, "payment.marked_paid", new
             {
                 before = new { status = runner.Status },
-                after = new { status = "PAID", payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, bib },
+                after = new { status = Paid, payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, bib },
             }, participantId);
             return new Outcome(true, $"{runner.Reference} is paid: bib {bib}. The confirmation email is on its way.", bib);
         });
 
     /// <summary>A payment recorded by mistake: back to PENDING (the payment deadline starts again), bib kept for them.</summary>
     public Task<Outcome> MarkPendingAsync(long participantId, string reason, AuditActor actor) =>
-        ChangeAsync(participantId, ["PAID"], async (transaction, runner) =>
+        ChangeAsync(participantId, [Paid], async (transaction, runner) =>
         {
-            await transaction.Connection!.ExecuteAsync("""
+            await transaction.Connection!.ExecuteAsync($"""
                 UPDATE participants
-                SET payment_status = 'PENDING', amount_paid_minor = NULL, payment_method = NULL, payment_bank_reference = NULL,
+                SET payment_status = '{Pending}', amount_paid_minor = NULL, payment_method = NULL, payment_bank_reference = NULL,
                     paid_on = NULL, payment_recorded_by = NULL, payment_recorded_at = NULL, status_changed_at = now(), updated_at = now()
                 WHERE id = @participantId
                 """, new { participantId }, transaction);
             await AuditLog.WriteAsync(transaction, actor, "payment.marked_pending",
-                new { before = new { status = runner.Status }, after = new { status = "PENDING" }, reason }, participantId);
+                new { before = new { status = runner.Status }, after = new { status = Pending }, reason }, participantId);
             return new Outcome(true, $"{runner.Reference} is back to waiting for payment.");
         });
 
     /// <summary>Cancels a registration: the place goes to the waiting list and the runner gets an email.</summary>
     public Task<Outcome> CancelAsync(long participantId, string reason, AuditActor actor) =>
-        ChangeAsync(participantId, ["PENDING", "PAID", "OFFERED", "WAITLISTED"], async (transaction, runner) =>
+        ChangeAsync(participantId, Active, async (transaction, runner) =>
         {
-            await SetStatusAsync(transaction, participantId, "CANCELLED");
-            await places.ReleaseAsync(transaction, participantId);
-            await outbox.QueueAsync(transaction, participantId, EmailKind.RegistrationCancelled);
+            await cancellation.CancelAsync(transaction, participantId);
             await AuditLog.WriteAsync(transaction, actor, "registration.cancelled",
-                new { before = new { status = runner.Status }, after = new { status = "CANCELLED" }, reason }, participantId);
-            return new Outcome(true, $"{runner.Reference} is cancelled{(runner.Status == "PAID" ? ": record the refund when it is made" : "")}.");
+                new { before = new { status = runner.Status }, after = new { status = Cancelled }, reason }, participantId);
+            return new Outcome(true, $"{runner.Reference} is cancelled{(runner.Status == Paid ? ": record the refund when it is made" : "")}.");
         });
 
     /// <summary>Records a refund (of a paid or a cancelled paid registration); a place still held is given back.</summary>
     public Task<Outcome> RefundAsync(long participantId, string reason, AuditActor actor) =>
-        ChangeAsync(participantId, ["PAID", "CANCELLED"], async (transaction, runner) =>
+        ChangeAsync(participantId, [Paid, Cancelled], async (transaction, runner) =>
         {
-            if (runner.Status == "CANCELLED" && runner.AmountPaidMinor is null)
+            if (runner.Status == Cancelled && runner.AmountPaidMinor is null)
                 return new Outcome(false, $"{runner.Reference} never paid, so there is nothing to refund.");
-            await SetStatusAsync(transaction, participantId, "REFUNDED");
+            await StatusChange.MoveAsync(transaction, participantId, Refunded, [runner.Status]);
             await places.ReleaseAsync(transaction, participantId);
             await AuditLog.WriteAsync(transaction, actor, "payment.refunded",
-                new { before = new { status = runner.Status }, after = new { status = "REFUNDED" }, runner.AmountPaidMinor, reason }, participantId);
+                new { before = new { status = runner.Status }, after = new { status = Refunded }, runner.AmountPaidMinor, reason }, participantId);
             return new Outcome(true, $"{runner.Reference} is refunded.");
         });
 
+    /// <summary>
+    /// Corrects a runner's details (already checked by <see cref="RunnerFields"/>), unless the runner
+    /// changed since <paramref name="loadedAt"/> (their <c>updated_at</c> when the admin's form was
+    /// filled): a newer change is never overwritten. The audit row holds the values before and after.
+    /// </summary>
+    public async Task<Outcome> EditAsync(long participantId, Details after, DateTime loadedAt, AuditActor actor)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var updatedAt = await connection.ExecuteScalarAsync<DateTime?>(
+            "SELECT updated_at FROM participants WHERE id = @participantId FOR UPDATE", new { participantId }, transaction);
+        if (updatedAt is null)
+            return new Outcome(false, "There is no such runner.") { NoSuchRunner = true };
+        if (updatedAt != loadedAt)
+            return new Outcome(false, "Someone else changed this runner while you were editing: reload the page and make your change again.");
+        var before = await connection.QuerySingleAsync<Details>("""
+            SELECT full_name, email, phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
+                   club, medical_notes, internal_notes
+            FROM participants WHERE id = @participantId
+            """, new { participantId }, transaction);
+        var parameters = new DynamicParameters(after);
+        parameters.Add("participantId", participantId);
+        try
+        {
+            await connection.ExecuteAsync("""
+                UPDATE participants
+                SET full_name = @FullName, email = @Email, phone = @Phone, date_of_birth = @DateOfBirth, gender = @Gender,
+                    tshirt_size = @TshirtSize, emergency_contact_name = @EmergencyContactName,
+                    emergency_contact_phone = @EmergencyContactPhone, club = @Club, medical_notes = @MedicalNotes,
+                    internal_notes = @InternalNotes, updated_at = now()
+                WHERE id = @participantId
+                """, parameters, transaction);
+        }
+        catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
+        {
+            return new Outcome(false, "Another active registration in this race uses this address.") { EmailTaken = true };
+        }
+        await AuditLog.WriteAsync(transaction, actor, "participant.edited", new { before, after }, participantId);
+        await transaction.CommitAsync();
+        return new Outcome(true, "Saved.");
+    }
+
     private record Runner(long Id, string Reference, string Status, long CategoryId, string CategoryName, int? Bib, long? AmountPaidMinor);
 
-    private async Task<Outcome> ChangeAsync(long participantId, string[] from, Func<NpgsqlTransaction, Runner, Task<Outcome>> change)
+    private async Task<Outcome> ChangeAsync(long participantId, IReadOnlyList<string> from, Func<NpgsqlTransaction, Runner, Task<Outcome>> change)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -100,19 +147,13 @@ public sealed class Payments(NpgsqlDataSource dataSource, EmailOutbox outbox, Pl
             """, new { participantId }, transaction);
         if (runner is null)
             return new Outcome(false, "There is no such runner.") { NoSuchRunner = true };
-        if (!from.Contains(runner.Status))
+        if (!runner.Status.IsIn(from))
             return new Outcome(false, $"{runner.Reference} is {runner.Status} now (someone may just have changed it), so this was not done.");
         var outcome = await change(transaction, runner);
         if (outcome.Done)
             await transaction.CommitAsync();
         return outcome;
     }
-
-    private static Task SetStatusAsync(NpgsqlTransaction transaction, long participantId, string status) =>
-        transaction.Connection!.ExecuteAsync("""
-            UPDATE participants SET payment_status = @status, offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
-            WHERE id = @participantId
-            """, new { participantId, status }, transaction);
 
     /// <summary>
     /// The next bib in the category's range: one above the highest ever given in it, so a bib is never

@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
+using static TauTauRun.Web.Registration.ParticipantStatus;
 
 namespace TauTauRun.Web.Registration;
 
@@ -25,10 +26,10 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
         if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_xact_lock(hashtext('payment-expiry'))", transaction: transaction))
             return new Sweep(0, 0, Skipped: true);
 
-        var expired = (await connection.QueryAsync<long>("""
-            UPDATE participants SET payment_status = 'EXPIRED', status_changed_at = now(), updated_at = now()
+        var expired = (await connection.QueryAsync<long>($"""
+            UPDATE participants SET payment_status = '{Expired}', status_changed_at = now(), updated_at = now()
             WHERE id IN (SELECT id FROM participants
-                         WHERE payment_status = 'PENDING' AND status_changed_at < now() - make_interval(days => @days)
+                         WHERE payment_status = '{Pending}' AND status_changed_at < now() - make_interval(days => @days)
                          ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
             RETURNING id
             """, new { days, BatchSize }, transaction)).AsList();
@@ -38,10 +39,10 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
             await places.ReleaseAsync(transaction, id);
         }
 
-        var lapsed = (await connection.QueryAsync<long>("""
-            UPDATE participants SET payment_status = 'EXPIRED', offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
+        var lapsed = (await connection.QueryAsync<long>($"""
+            UPDATE participants SET payment_status = '{Expired}', offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
             WHERE id IN (SELECT id FROM participants
-                         WHERE payment_status = 'OFFERED' AND offer_expires_at < now()
+                         WHERE payment_status = '{Offered}' AND offer_expires_at < now()
                          ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
             RETURNING id
             """, new { BatchSize }, transaction)).AsList();
@@ -50,10 +51,10 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
 
         // Places can also be free with runners waiting after a capacity raise or a rolled-back
         // registration: every sweep hands those out too.
-        var waiting = await connection.QueryAsync<long>("""
+        var waiting = await connection.QueryAsync<long>($"""
             SELECT DISTINCT s.category_id FROM category_slots s
             WHERE s.participant_id IS NULL
-              AND EXISTS (SELECT 1 FROM participants p WHERE p.category_id = s.category_id AND p.payment_status = 'WAITLISTED')
+              AND EXISTS (SELECT 1 FROM participants p WHERE p.category_id = s.category_id AND p.payment_status = '{Waitlisted}')
             """, transaction: transaction);
         foreach (var categoryId in waiting)
             await places.OfferFreePlacesAsync(transaction, categoryId);

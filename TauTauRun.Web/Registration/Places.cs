@@ -30,14 +30,14 @@ public sealed class Places(EmailOutbox outbox, EventSettingsStore settingsStore)
         while (true)
         {
             var token = StatusTokens.New();
-            var participantId = await transaction.Connection!.ExecuteScalarAsync<long?>("""
+            var participantId = await transaction.Connection!.ExecuteScalarAsync<long?>($"""
                 WITH slot AS (
                     SELECT slot_no FROM category_slots
                     WHERE category_id = @categoryId AND participant_id IS NULL
                     ORDER BY slot_no LIMIT 1 FOR UPDATE SKIP LOCKED),
                 next AS (
                     SELECT id FROM participants
-                    WHERE category_id = @categoryId AND payment_status = 'WAITLISTED'
+                    WHERE category_id = @categoryId AND payment_status = '{ParticipantStatus.Waitlisted}'
                     ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
                 taken AS (
                     UPDATE category_slots s SET participant_id = next.id
@@ -45,7 +45,7 @@ public sealed class Places(EmailOutbox outbox, EventSettingsStore settingsStore)
                     WHERE s.category_id = @categoryId AND s.slot_no = slot.slot_no
                     RETURNING s.participant_id)
                 UPDATE participants p
-                SET payment_status = 'OFFERED', offer_expires_at = now() + make_interval(hours => @hours),
+                SET payment_status = '{ParticipantStatus.Offered}', offer_expires_at = now() + make_interval(hours => @hours),
                     access_token_hash = @hash, status_changed_at = now(), updated_at = now()
                 FROM taken
                 WHERE p.id = taken.participant_id

@@ -50,7 +50,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var created = await connection.QuerySingleOrDefaultAsync<(long Id, string Status)?>("""
+        var created = await connection.QuerySingleOrDefaultAsync<(long Id, string Status)?>($"""
             WITH category AS (
                 SELECT id, price_minor, currency FROM race_categories WHERE id = @CategoryId AND is_open),
             slot AS (
@@ -63,7 +63,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
                     phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
                     medical_notes, club, amount_due_minor, currency, waiver_version, waiver_accepted_at)
                 SELECT @Reference, @Hash, category.id,
-                    CASE WHEN EXISTS (SELECT 1 FROM slot) THEN 'PENDING' ELSE 'WAITLISTED' END,
+                    CASE WHEN EXISTS (SELECT 1 FROM slot) THEN '{ParticipantStatus.Pending}' ELSE '{ParticipantStatus.Waitlisted}' END,
                     @FullName, @Email, @Phone, @DateOfBirth, @Gender, @TshirtSize, @EmergencyContactName,
                     @EmergencyContactPhone, @MedicalNotes, @Club, category.price_minor, category.currency,
                     @WaiverVersion, now()
@@ -90,7 +90,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
                 "SELECT is_open FROM race_categories WHERE id = @CategoryId", new { runner.CategoryId }, transaction);
             return open == true ? Outcome.Full : Outcome.CategoryClosed;
         }
-        var waitlisted = row.Status == "WAITLISTED";
+        var waitlisted = row.Status == ParticipantStatus.Waitlisted;
         await outbox.QueueAsync(transaction, row.Id, waitlisted ? EmailKind.WaitlistJoined : EmailKind.RegistrationReceived, token);
         await transaction.CommitAsync();
         return waitlisted ? Outcome.Waitlisted : Outcome.Registered;

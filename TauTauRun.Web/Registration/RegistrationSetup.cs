@@ -8,7 +8,9 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Places>();
         builder.Services.AddSingleton<PaymentExpiry>();
-        builder.Services.AddSingleton<Payments>();
+        builder.Services.AddSingleton<Cancellation>();
+        builder.Services.AddSingleton<AdminChanges>();
+        builder.Services.AddSingleton<RunnerChanges>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
     }
 }

@@ -76,14 +76,6 @@ public sealed class ExportTests : DatabaseTest
         Assert.That(records[1][4], Is.EqualTo("F40"), "41 on race day in May 2027");
     }
 
-    [TestCase("F", 19, "FU20")]
-    [TestCase("M", 20, "MSEN")]
-    [TestCase("X", 34, "XSEN")]
-    [TestCase("F", 35, "F35")]
-    [TestCase("M", 59, "M55")]
-    public void Age_groups_follow_the_road_race_convention(string gender, int age, string group) =>
-        Assert.That(Web.Registration.AgeGroups.Of(gender, age), Is.EqualTo(group));
-
     [Test]
     public async Task A_volunteer_cannot_export()
     {

@@ -189,7 +189,7 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
         Categories = (await connection.QueryAsync<Row>($"""
             SELECT c.id, {Columns}, c.updated_at,
                    (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NOT NULL) AS taken,
-                   (SELECT count(*) FROM participants p WHERE p.category_id = c.id AND p.payment_status = 'WAITLISTED') AS waiting
+                   (SELECT count(*) FROM participants p WHERE p.category_id = c.id AND p.payment_status = '{ParticipantStatus.Waitlisted}') AS waiting
             FROM race_categories c
             ORDER BY c.sort_order, c.name
             """)).AsList();
@@ -256,7 +256,7 @@ public sealed class CategoriesModel(NpgsqlDataSource dataSource, Places places) 
         public static CategoryForm From(Values category) => new()
         {
             Name = category.Name, DistanceMeters = category.DistanceMeters,
-            Price = string.Create(CultureInfo.InvariantCulture, $"{category.PriceMinor / 100}.{category.PriceMinor % 100:00}"),
+            Price = Money.Amount(category.PriceMinor),
             Currency = category.Currency, Capacity = category.Capacity, BibFirst = category.BibFirst, BibLast = category.BibLast,
             MinimumAge = category.MinimumAge, SortOrder = category.SortOrder, IsOpen = category.IsOpen,
         };

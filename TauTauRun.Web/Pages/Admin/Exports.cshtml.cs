@@ -25,8 +25,8 @@ public sealed class ExportsModel(NpgsqlDataSource dataSource, EventSettingsStore
     {
         await AuditAsync("export.participants");
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = connection.QueryUnbufferedAsync<Participant>("""
-            SELECT p.reference, c.name AS category, p.payment_status, p.bib, p.full_name, p.email, p.phone, p.date_of_birth,
+        var rows = connection.QueryUnbufferedAsync<ParticipantRow>("""
+            SELECT p.reference, c.name AS category_name, p.payment_status, p.bib, p.full_name, p.email, p.phone, p.date_of_birth,
                    p.gender, p.tshirt_size, p.emergency_contact_name, p.emergency_contact_phone, p.medical_notes, p.club,
                    p.amount_due_minor, p.currency, p.amount_paid_minor, p.payment_method, p.payment_bank_reference, p.paid_on,
                    p.waiver_version, p.waiver_accepted_at, p.created_at, p.internal_notes
@@ -40,7 +40,7 @@ public sealed class ExportsModel(NpgsqlDataSource dataSource, EventSettingsStore
             "payment_method", "bank_reference", "paid_on", "waiver_version", "waiver_accepted_at_utc", "registered_at_utc", "internal_notes",
         ], rows, p =>
         [
-            p.Reference, p.Category, p.PaymentStatus, Number(p.Bib), p.FullName, p.Email, p.Phone, Date(p.DateOfBirth), p.Gender, p.TshirtSize,
+            p.Reference, p.CategoryName, p.PaymentStatus, Number(p.Bib), p.FullName, p.Email, p.Phone, Date(p.DateOfBirth), p.Gender, p.TshirtSize,
             p.EmergencyContactName, p.EmergencyContactPhone, p.MedicalNotes, p.Club, Amount(p.AmountDueMinor), p.Currency, Amount(p.AmountPaidMinor),
             p.PaymentMethod, p.PaymentBankReference, p.PaidOn is { } paid ? Date(paid) : null, p.WaiverVersion, Time(p.WaiverAcceptedAt),
             Time(p.CreatedAt), p.InternalNotes,
@@ -55,10 +55,10 @@ public sealed class ExportsModel(NpgsqlDataSource dataSource, EventSettingsStore
         var settings = await settingsStore.LoadAsync();
         var raceDay = DateOnly.FromDateTime(settings.Local(settings.StartsAt));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = connection.QueryUnbufferedAsync<Starter>("""
+        var rows = connection.QueryUnbufferedAsync<Starter>($"""
             SELECT p.bib, p.full_name, p.gender, p.date_of_birth, c.name AS category, p.club
             FROM participants p JOIN race_categories c ON c.id = p.category_id
-            WHERE p.payment_status = 'PAID'
+            WHERE p.payment_status = '{ParticipantStatus.Paid}'
             ORDER BY p.bib
             """);
         await CsvExport.WriteAsync(Response, $"start-list-{DateTime.UtcNow:yyyyMMdd}.csv",
@@ -79,35 +79,7 @@ public sealed class ExportsModel(NpgsqlDataSource dataSource, EventSettingsStore
     private static string? Number(int? value) => value?.ToString(CultureInfo.InvariantCulture);
     private static string Date(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
     private static string Time(DateTime value) => value.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-    private static string? Amount(long? minor) => minor is { } m ? (m / 100m).ToString("0.00", CultureInfo.InvariantCulture) : null;
+    private static string? Amount(long? minor) => minor is { } m ? Money.Amount(m) : null;
 
     public sealed record Starter(int Bib, string FullName, string Gender, DateOnly DateOfBirth, string Category, string Club);
-
-    public sealed class Participant
-    {
-        public string Reference { get; init; } = "";
-        public string Category { get; init; } = "";
-        public string PaymentStatus { get; init; } = "";
-        public int? Bib { get; init; }
-        public string FullName { get; init; } = "";
-        public string Email { get; init; } = "";
-        public string Phone { get; init; } = "";
-        public DateOnly DateOfBirth { get; init; }
-        public string Gender { get; init; } = "";
-        public string TshirtSize { get; init; } = "";
-        public string EmergencyContactName { get; init; } = "";
-        public string EmergencyContactPhone { get; init; } = "";
-        public string MedicalNotes { get; init; } = "";
-        public string Club { get; init; } = "";
-        public long AmountDueMinor { get; init; }
-        public string Currency { get; init; } = "";
-        public long? AmountPaidMinor { get; init; }
-        public string? PaymentMethod { get; init; }
-        public string? PaymentBankReference { get; init; }
-        public DateOnly? PaidOn { get; init; }
-        public string WaiverVersion { get; init; } = "";
-        public DateTime WaiverAcceptedAt { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public string InternalNotes { get; init; } = "";
-    }
 }

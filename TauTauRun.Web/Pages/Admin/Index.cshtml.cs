@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Npgsql;
 using TauTauRun.Web.Admin;
+using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Admin;
 
@@ -18,29 +19,32 @@ public sealed class DashboardModel(NpgsqlDataSource dataSource) : PageModel
     public IReadOnlyList<(string Status, long Count)> Emails { get; private set; } = [];
     public RegistrationChart Chart { get; private set; } = new([]);
 
+    private static readonly string HoldsPlace = ParticipantStatus.SqlList(ParticipantStatus.HoldsPlace);
+    private static readonly string AwaitsPayment = ParticipantStatus.SqlList(ParticipantStatus.AwaitsPayment);
+
     public async Task OnGetAsync()
     {
         Admin = AdminSessions.Current(HttpContext)!;
         await using var connection = await dataSource.OpenConnectionAsync();
-        Races = (await connection.QueryAsync<RaceRow>("""
+        Races = (await connection.QueryAsync<RaceRow>($"""
             SELECT c.id, c.name, c.capacity,
-                   count(p.id) FILTER (WHERE p.payment_status IN ('PENDING', 'PAID', 'OFFERED')) AS registered,
-                   count(p.id) FILTER (WHERE p.payment_status = 'PAID') AS paid,
-                   count(p.id) FILTER (WHERE p.payment_status IN ('PENDING', 'OFFERED')) AS pending,
-                   count(p.id) FILTER (WHERE p.payment_status = 'WAITLISTED') AS waitlisted,
+                   count(p.id) FILTER (WHERE p.payment_status IN {HoldsPlace}) AS registered,
+                   count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Paid}') AS paid,
+                   count(p.id) FILTER (WHERE p.payment_status IN {AwaitsPayment}) AS pending,
+                   count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Waitlisted}') AS waitlisted,
                    (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL) AS places_left
             FROM race_categories c LEFT JOIN participants p ON p.category_id = c.id
             GROUP BY c.id
             ORDER BY c.sort_order, c.name
             """)).AsList();
-        Money = (await connection.QueryAsync<MoneyRow>("""
+        Money = (await connection.QueryAsync<MoneyRow>($"""
             SELECT currency,
-                   coalesce(sum(amount_due_minor) FILTER (WHERE payment_status IN ('PENDING', 'PAID', 'OFFERED')), 0)::bigint AS expected_minor,
-                   coalesce(sum(amount_paid_minor) FILTER (WHERE payment_status = 'PAID'), 0)::bigint AS received_minor
+                   coalesce(sum(amount_due_minor) FILTER (WHERE payment_status IN {HoldsPlace}), 0)::bigint AS expected_minor,
+                   coalesce(sum(amount_paid_minor) FILTER (WHERE payment_status = '{ParticipantStatus.Paid}'), 0)::bigint AS received_minor
             FROM participants GROUP BY currency ORDER BY currency
             """)).AsList();
-        Shirts = (await connection.QueryAsync<(string, long)>("""
-            SELECT tshirt_size, count(*) FROM participants WHERE payment_status IN ('PENDING', 'PAID', 'OFFERED')
+        Shirts = (await connection.QueryAsync<(string, long)>($"""
+            SELECT tshirt_size, count(*) FROM participants WHERE payment_status IN {HoldsPlace}
             GROUP BY tshirt_size
             ORDER BY array_position(ARRAY['XS', 'S', 'M', 'L', 'XL', 'XXL'], tshirt_size)
             """)).AsList();

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using TauTauRun.Web.Data;
-using TauTauRun.Web.Email;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Status;
@@ -17,17 +16,15 @@ namespace TauTauRun.Web.Pages.Status;
 /// </summary>
 [EnableRateLimiting(RunnerRateLimits.Policy)]
 [RequestSizeLimit(16 * 1024)]
-public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, EmailOutbox outbox, Places places) : PageModel
+public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, RunnerChanges changes) : PageModel
 {
-    private static readonly string[] Active = ["PENDING", "PAID", "WAITLISTED", "OFFERED"];
-
     /// <summary>The edit form: the stored values, or what was posted when it needs correcting.</summary>
     public ContactForm Contact { get; private set; } = new();
 
-    public Runner Registration { get; private set; } = null!;
+    public ParticipantRow Registration { get; private set; } = null!;
     public EventSettings Event { get; private set; } = new();
-    public bool CanEdit => Active.Contains(Registration.PaymentStatus) && DateTime.UtcNow < Event.EditDeadline;
-    public bool CanCancel => Active.Contains(Registration.PaymentStatus);
+    public bool CanEdit => Registration.PaymentStatus.IsIn(ParticipantStatus.Active) && DateTime.UtcNow < Event.EditDeadline;
+    public bool CanCancel => Registration.PaymentStatus.IsIn(ParticipantStatus.Active);
     public DateTime PaymentDeadline => Registration.StatusChangedAt.AddDays(Event.PaymentDeadlineDays);
 
     public async Task<IActionResult> OnGetAsync(string token)
@@ -45,30 +42,12 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             ModelState.AddModelError("", $"Details can no longer be changed online (the deadline was {Event.Local(Event.EditDeadline):d MMMM yyyy}). Please email the organisers.");
             return Page();
         }
-        var email = RunnerInput.Line(Contact.Email);
-        if (email.Length > 0 && !RunnerInput.IsEmail(email))
-            ModelState.AddModelError("Contact.Email", "Enter an email address like name@example.org.");
-        var phone = CheckedPhone("Contact.Phone", Contact.Phone);
-        var emergencyPhone = CheckedPhone("Contact.EmergencyContactPhone", Contact.EmergencyContactPhone);
-        var emergencyName = RunnerInput.Line(Contact.EmergencyContactName);
-        if (RunnerInput.Problem(emergencyName) is { } problem)
-            ModelState.AddModelError("Contact.EmergencyContactName", $"This {problem}");
-        if (Contact.TshirtSize is not null && !RunnerInput.TshirtSizes.Contains(Contact.TshirtSize))
-            ModelState.AddModelError("Contact.TshirtSize", "Choose one of the sizes.");
-        if (!ModelState.IsValid)
+        var fields = new RunnerFields();
+        var details = new RunnerChanges.Contact(fields.Email(contact.Email), fields.Phone(contact.Phone), fields.TshirtSize(contact.TshirtSize),
+            fields.EmergencyContactName(contact.EmergencyContactName), fields.EmergencyContactPhone(contact.EmergencyContactPhone));
+        if (!ModelState.AddRunnerErrors(nameof(Contact), fields))
             return Page();
-
-        await using var connection = await dataSource.OpenConnectionAsync();
-        try
-        {
-            await connection.ExecuteAsync("""
-                UPDATE participants
-                SET email = @email, phone = @phone, tshirt_size = @TshirtSize, emergency_contact_name = @emergencyName,
-                    emergency_contact_phone = @emergencyPhone, updated_at = now()
-                WHERE id = @Id
-                """, new { email, phone, Contact.TshirtSize, emergencyName, emergencyPhone, Registration.Id });
-        }
-        catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
+        if (!await changes.EditAsync(Registration.Id, details))
         {
             ModelState.AddModelError("Contact.Email", "Another registration for this race already uses this email address.");
             return Page();
@@ -80,20 +59,11 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
     {
         if (!await LoadAsync(token))
             return NotFound();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var accepted = await connection.ExecuteAsync("""
-            UPDATE participants
-            SET payment_status = 'PENDING', offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
-            WHERE id = @Id AND payment_status = 'OFFERED' AND offer_expires_at > now()
-            """, new { Registration.Id }, transaction);
-        if (accepted == 0)
+        if (!await changes.AcceptOfferAsync(Registration.Id, token))
         {
             ModelState.AddModelError("", "This offer is no longer open.");
             return Page();
         }
-        await outbox.QueueAsync(transaction, Registration.Id, EmailKind.RegistrationReceived, token);
-        await transaction.CommitAsync();
         return Redirect($"/status/{token}?accepted=1");
     }
 
@@ -107,28 +77,8 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             ModelState.AddModelError("cancel", "Tick the box to confirm that you want to cancel.");
             return Page();
         }
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var cancelled = await connection.ExecuteAsync("""
-            UPDATE participants
-            SET payment_status = 'CANCELLED', offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
-            WHERE id = @Id AND payment_status = ANY(@Active)
-            """, new { Registration.Id, Active }, transaction);
-        if (cancelled == 1)
-        {
-            await places.ReleaseAsync(transaction, Registration.Id);
-            await outbox.QueueAsync(transaction, Registration.Id, EmailKind.RegistrationCancelled);
-        }
-        await transaction.CommitAsync();
+        await changes.CancelAsync(Registration.Id);
         return Redirect($"/status/{token}");
-    }
-
-    private string? CheckedPhone(string field, string? value)
-    {
-        var phone = RunnerInput.Phone(value);
-        if (phone is null && !string.IsNullOrWhiteSpace(value))
-            ModelState.AddModelError(field, RunnerInput.PhoneHint);
-        return phone;
     }
 
     private async Task<bool> LoadAsync(string token)
@@ -141,13 +91,13 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
         if (!StatusTokens.IsWellFormed(token))
             return false;
         await using var connection = await dataSource.OpenConnectionAsync();
-        var runner = await connection.QuerySingleOrDefaultAsync<Runner>("""
+        var runner = await connection.QuerySingleOrDefaultAsync<ParticipantRow>($"""
             SELECT p.id, p.reference, p.payment_status, p.full_name, p.email, p.phone, p.date_of_birth, p.gender,
                    p.tshirt_size, p.emergency_contact_name, p.emergency_contact_phone, p.club, p.medical_notes,
                    p.amount_due_minor, p.currency, p.bib, p.offer_expires_at, p.status_changed_at, c.name AS category_name,
-                   CASE WHEN p.payment_status = 'WAITLISTED' THEN
+                   CASE WHEN p.payment_status = '{ParticipantStatus.Waitlisted}' THEN
                        (SELECT count(*) FROM participants w
-                        WHERE w.category_id = p.category_id AND w.payment_status = 'WAITLISTED'
+                        WHERE w.category_id = p.category_id AND w.payment_status = '{ParticipantStatus.Waitlisted}'
                           AND (w.created_at, w.id) <= (p.created_at, p.id)) END AS waitlist_position
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             WHERE p.access_token_hash = @hash
@@ -164,55 +114,22 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
         return true;
     }
 
-    public sealed class Runner
-    {
-        public long Id { get; init; }
-        public string Reference { get; init; } = "";
-        public string PaymentStatus { get; init; } = "";
-        public string FullName { get; init; } = "";
-        public string Email { get; init; } = "";
-        public string Phone { get; init; } = "";
-        public DateOnly DateOfBirth { get; init; }
-        public string Gender { get; init; } = "";
-        public string TshirtSize { get; init; } = "";
-        public string EmergencyContactName { get; init; } = "";
-        public string EmergencyContactPhone { get; init; } = "";
-        public string Club { get; init; } = "";
-        public string MedicalNotes { get; init; } = "";
-        public long AmountDueMinor { get; init; }
-        public string Currency { get; init; } = "";
-        public int? Bib { get; init; }
-        public DateTime? OfferExpiresAt { get; init; }
-        public DateTime StatusChangedAt { get; init; }
-        public string CategoryName { get; init; } = "";
-        public long? WaitlistPosition { get; init; }
-        public string AmountDue => Money.Format(AmountDueMinor, Currency);
-    }
-
+    /// <summary>Checked by <see cref="RunnerFields"/>, like every form with a runner's fields.</summary>
     public sealed class ContactForm
     {
         [Display(Name = "Email")]
-        [Required(ErrorMessage = "Please enter your email address.")]
-        [StringLength(254, ErrorMessage = "That email address is too long.")]
         public string? Email { get; set; }
 
         [Display(Name = "Mobile phone")]
-        [Required(ErrorMessage = "Please enter a phone number we can reach you on.")]
-        [StringLength(30, ErrorMessage = "That phone number is too long.")]
         public string? Phone { get; set; }
 
         [Display(Name = "T-shirt size")]
-        [Required(ErrorMessage = "Please choose a T-shirt size.")]
         public string? TshirtSize { get; set; }
 
         [Display(Name = "Emergency contact name")]
-        [Required(ErrorMessage = "Please name someone we can call in an emergency.")]
-        [StringLength(100, ErrorMessage = "Please keep the name to 100 characters.")]
         public string? EmergencyContactName { get; set; }
 
         [Display(Name = "Emergency contact phone")]
-        [Required(ErrorMessage = "Please give your emergency contact's phone number.")]
-        [StringLength(30, ErrorMessage = "That phone number is too long.")]
         public string? EmergencyContactPhone { get; set; }
     }
 }

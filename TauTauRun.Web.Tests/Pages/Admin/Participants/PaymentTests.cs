@@ -46,8 +46,8 @@ public sealed class PaymentTests : DatabaseTest
     public async Task Two_admins_marking_the_same_runner_at_once_give_one_bib_one_email_and_one_audit_row()
     {
         var (_, runner) = await RegisteredRunnerAsync();
-        var payments = app.Services.GetRequiredService<Payments>();
-        var payment = new Payments.Payment(2500, "BANK_TRANSFER", null, new DateOnly(2026, 11, 29));
+        var payments = app.Services.GetRequiredService<AdminChanges>();
+        var payment = new AdminChanges.Payment(2500, "BANK_TRANSFER", null, new DateOnly(2026, 11, 29));
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
             payments.MarkPaidAsync(runner, payment, new AuditActor(null, $"admin{i}", "127.0.0.1"))));
@@ -69,8 +69,8 @@ public sealed class PaymentTests : DatabaseTest
         var runners = new List<long>();
         for (var i = 0; i < 4; i++)
             runners.Add(await RegisterAsync(categoryId));
-        var payments = app.Services.GetRequiredService<Payments>();
-        var payment = new Payments.Payment(2500, "CASH", null, new DateOnly(2026, 11, 29));
+        var payments = app.Services.GetRequiredService<AdminChanges>();
+        var payment = new AdminChanges.Payment(2500, "CASH", null, new DateOnly(2026, 11, 29));
 
         var outcomes = await Task.WhenAll(runners.Select(r => payments.MarkPaidAsync(r, payment, new AuditActor(null, "admin", null))));
 
@@ -86,9 +86,9 @@ public sealed class PaymentTests : DatabaseTest
         long categoryId;
         await using (var connection = await OpenAsync())
             categoryId = await TestData.CategoryAsync(connection, capacity: 10, bibFirst: 1, bibLast: 99);
-        var payments = app.Services.GetRequiredService<Payments>();
+        var payments = app.Services.GetRequiredService<AdminChanges>();
         var actor = new AuditActor(null, "admin", null);
-        var payment = new Payments.Payment(2500, "CASH", null, new DateOnly(2026, 11, 29));
+        var payment = new AdminChanges.Payment(2500, "CASH", null, new DateOnly(2026, 11, 29));
         var first = await RegisterAsync(categoryId);
         await payments.MarkPaidAsync(first, payment, actor);
         await payments.CancelAsync(first, "changed plans", actor);
@@ -102,9 +102,9 @@ public sealed class PaymentTests : DatabaseTest
     public async Task Back_to_pending_needs_a_reason_keeps_the_bib_and_refund_releases_the_place()
     {
         var (_, runner) = await RegisteredRunnerAsync();
-        var payments = app.Services.GetRequiredService<Payments>();
+        var payments = app.Services.GetRequiredService<AdminChanges>();
         var actor = new AuditActor(null, "admin", null);
-        var paid = await payments.MarkPaidAsync(runner, new Payments.Payment(2500, "CASH", null, new DateOnly(2026, 11, 29)), actor);
+        var paid = await payments.MarkPaidAsync(runner, new AdminChanges.Payment(2500, "CASH", null, new DateOnly(2026, 11, 29)), actor);
         using var admin = await LoggedInAsync("admin");
 
         var noReason = await admin.PostAsync($"/admin/participants/{runner}?handler=MarkPending", new Dictionary<string, string> { ["reason"] = " " },
@@ -114,7 +114,7 @@ public sealed class PaymentTests : DatabaseTest
         Assert.That(await connection.ExecuteScalarAsync<string>("SELECT payment_status FROM participants"), Is.EqualTo("PAID"));
 
         await payments.MarkPendingAsync(runner, "payment bounced", actor);
-        var again = await payments.MarkPaidAsync(runner, new Payments.Payment(2500, "CASH", null, new DateOnly(2026, 11, 30)), actor);
+        var again = await payments.MarkPaidAsync(runner, new AdminChanges.Payment(2500, "CASH", null, new DateOnly(2026, 11, 30)), actor);
         Assert.That(again.Bib, Is.EqualTo(paid.Bib), "the runner keeps the bib they had");
         await payments.RefundAsync(runner, "injured", actor);
 

@@ -14,9 +14,9 @@ namespace TauTauRun.Web.Pages.Admin.Participants;
 /// One runner: every field, an edit form with the public form's checks, internal notes, the payment
 /// actions, and the runner's history from the audit log and the email log.
 /// </summary>
-public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments) : PageModel
+public sealed class DetailsModel(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, AdminChanges changes) : PageModel
 {
-    public Runner Participant { get; private set; } = null!;
+    public ParticipantRow Participant { get; private set; } = null!;
     public IReadOnlyList<AuditEntry> History { get; private set; } = [];
     public IReadOnlyList<EmailEntry> Emails { get; private set; } = [];
     public EditForm Edit { get; private set; } = new();
@@ -29,80 +29,35 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
         if (!await LoadAsync(id))
             return NotFound();
         Edit = edit;
-        var email = RunnerInput.Line(edit.Email);
-        if (email.Length > 0 && !RunnerInput.IsEmail(email))
-            ModelState.AddModelError("Edit.Email", "Not an email address.");
-        var phone = RunnerInput.Phone(edit.Phone);
-        if (phone is null)
-            ModelState.AddModelError("Edit.Phone", "A phone number has 6 to 15 digits.");
-        var emergencyPhone = RunnerInput.Phone(edit.EmergencyContactPhone);
-        if (emergencyPhone is null)
-            ModelState.AddModelError("Edit.EmergencyContactPhone", "A phone number has 6 to 15 digits.");
-        if (edit.Gender is not null && !RunnerInput.Genders.ContainsKey(edit.Gender))
-            ModelState.AddModelError("Edit.Gender", "Choose one of the options.");
-        if (edit.TshirtSize is not null && !RunnerInput.TshirtSizes.Contains(edit.TshirtSize))
-            ModelState.AddModelError("Edit.TshirtSize", "Choose one of the sizes.");
-        if (edit.DateOfBirth is { } birth && (birth.Year < 1900 || birth >= DateOnly.FromDateTime(DateTime.UtcNow)))
-            ModelState.AddModelError("Edit.DateOfBirth", "Not a plausible date of birth.");
-        var after = new
-        {
-            fullName = RunnerInput.Line(edit.FullName), email, phone, dateOfBirth = edit.DateOfBirth, gender = edit.Gender, tshirtSize = edit.TshirtSize,
-            emergencyContactName = RunnerInput.Line(edit.EmergencyContactName), emergencyContactPhone = emergencyPhone,
-            club = RunnerInput.Line(edit.Club), medicalNotes = RunnerInput.Text(edit.MedicalNotes), internalNotes = RunnerInput.Text(edit.InternalNotes),
-        };
-        foreach (var (field, value) in new[] { ("FullName", after.fullName), ("EmergencyContactName", after.emergencyContactName), ("Club", after.club) })
-            if (RunnerInput.Problem(value) is { } problem)
-                ModelState.AddModelError($"Edit.{field}", $"This {problem}");
-        if (RunnerInput.Problem(after.medicalNotes, multiline: true) is { } notesProblem)
-            ModelState.AddModelError("Edit.MedicalNotes", $"This {notesProblem}");
-        if (RunnerInput.Problem(after.internalNotes, multiline: true) is { } internalProblem)
-            ModelState.AddModelError("Edit.InternalNotes", $"This {internalProblem}");
-        if (!ModelState.IsValid)
+        var settings = await settingsStore.LoadAsync();
+        var fields = new RunnerFields();
+        var after = new AdminChanges.Details(fields.FullName(edit.FullName), fields.Email(edit.Email), fields.Phone(edit.Phone),
+            fields.DateOfBirth(edit.DateOfBirth, DateOnly.FromDateTime(DateTime.UtcNow), DateOnly.FromDateTime(settings.Local(settings.StartsAt)),
+                (Participant.CategoryName, Participant.MinimumAge)),
+            fields.Gender(edit.Gender), fields.TshirtSize(edit.TshirtSize), fields.EmergencyContactName(edit.EmergencyContactName),
+            fields.EmergencyContactPhone(edit.EmergencyContactPhone), fields.Club(edit.Club), fields.MedicalNotes(edit.MedicalNotes),
+            fields.InternalNotes(edit.InternalNotes));
+        if (!ModelState.AddRunnerErrors(nameof(Edit), fields))
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
-
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        try
+        var outcome = await changes.EditAsync(id, after, new DateTime(edit.Version, DateTimeKind.Utc), AuditActor.Of(HttpContext));
+        if (outcome.NoSuchRunner)
+            return NotFound();
+        if (!outcome.Done)
         {
-            var changed = await connection.ExecuteAsync("""
-                UPDATE participants
-                SET full_name = @fullName, email = @email, phone = @phone, date_of_birth = @dateOfBirth, gender = @gender,
-                    tshirt_size = @tshirtSize, emergency_contact_name = @emergencyContactName,
-                    emergency_contact_phone = @emergencyContactPhone, club = @club, medical_notes = @medicalNotes,
-                    internal_notes = @internalNotes, updated_at = now()
-                WHERE id = @id AND updated_at = @loadedAt
-                """, new
-            {
-                id, after.fullName, after.email, after.phone, after.dateOfBirth, after.gender, after.tshirtSize, after.emergencyContactName,
-                after.emergencyContactPhone, after.club, after.medicalNotes, after.internalNotes,
-                loadedAt = new DateTime(edit.Version, DateTimeKind.Utc),
-            }, transaction);
-            if (changed == 0)
-            {
-                ModelState.AddModelError("", "Someone else changed this runner while you were editing: reload the page and make your change again.");
-                Response.StatusCode = StatusCodes.Status409Conflict;
-                return Page();
-            }
-        }
-        catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
-        {
-            ModelState.AddModelError("Edit.Email", "Another active registration in this race uses this address.");
+            ModelState.AddModelError(outcome.EmailTaken ? "Edit.Email" : "", outcome.Message);
             Response.StatusCode = StatusCodes.Status409Conflict;
             return Page();
         }
-        await AuditLog.WriteAsync(transaction, AuditActor.Of(HttpContext), "participant.edited",
-            new { before = Snapshot(Participant), after }, id);
-        await transaction.CommitAsync();
-        TempData["Message"] = "Saved.";
+        TempData["Message"] = outcome.Message;
         return Redirect($"/admin/participants/{id}");
     }
 
     public async Task<IActionResult> OnPostMarkPaidAsync(long id, [Bind(Prefix = "Payment")] PaymentForm payment)
     {
-        if (!ModelState.IsValid || !Payments.Methods.Contains(payment.Method) || Money.ParseMinor(payment.Amount) is not { } amount)
+        if (!ModelState.IsValid || !AdminChanges.Methods.Contains(payment.Method) || Money.ParseMinor(payment.Amount) is not { } amount)
         {
             if (!await LoadAsync(id))
                 return NotFound();
@@ -111,21 +66,21 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
-        var outcome = await payments.MarkPaidAsync(id, new Payments.Payment(amount, payment.Method, RunnerInput.Line(payment.BankReference) is { Length: > 0 } reference ? reference : null,
+        var outcome = await changes.MarkPaidAsync(id, new AdminChanges.Payment(amount, payment.Method, RunnerInput.Line(payment.BankReference) is { Length: > 0 } reference ? reference : null,
             payment.PaidOn!.Value), AuditActor.Of(HttpContext));
         return Done(id, outcome);
     }
 
     public Task<IActionResult> OnPostMarkPendingAsync(long id, string? reason) =>
-        WithReasonAsync(id, reason, (why, actor) => payments.MarkPendingAsync(id, why, actor));
+        WithReasonAsync(id, reason, (why, actor) => changes.MarkPendingAsync(id, why, actor));
 
     public Task<IActionResult> OnPostCancelAsync(long id, string? reason) =>
-        WithReasonAsync(id, reason, (why, actor) => payments.CancelAsync(id, why, actor));
+        WithReasonAsync(id, reason, (why, actor) => changes.CancelAsync(id, why, actor));
 
     public Task<IActionResult> OnPostRefundAsync(long id, string? reason) =>
-        WithReasonAsync(id, reason, (why, actor) => payments.RefundAsync(id, why, actor));
+        WithReasonAsync(id, reason, (why, actor) => changes.RefundAsync(id, why, actor));
 
-    private async Task<IActionResult> WithReasonAsync(long id, string? reason, Func<string, AuditActor, Task<Payments.Outcome>> change)
+    private async Task<IActionResult> WithReasonAsync(long id, string? reason, Func<string, AuditActor, Task<AdminChanges.Outcome>> change)
     {
         var why = RunnerInput.Line(reason);
         if (why.Length is 0 or > 500 || RunnerInput.Problem(why) is not null)
@@ -136,7 +91,7 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
         return Done(id, await change(why, AuditActor.Of(HttpContext)));
     }
 
-    private IActionResult Done(long id, Payments.Outcome outcome)
+    private IActionResult Done(long id, AdminChanges.Outcome outcome)
     {
         if (outcome.NoSuchRunner)
             return NotFound();
@@ -147,8 +102,8 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
     private async Task<bool> LoadAsync(long id)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        var runner = await connection.QuerySingleOrDefaultAsync<Runner>("""
-            SELECT p.*, c.name AS category_name, a.username AS recorded_by
+        var runner = await connection.QuerySingleOrDefaultAsync<ParticipantRow>("""
+            SELECT p.*, c.name AS category_name, c.minimum_age, a.username AS recorded_by
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             LEFT JOIN admins a ON a.id = p.payment_recorded_by
             WHERE p.id = @id
@@ -173,51 +128,10 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
         };
         PaymentDefaults = new PaymentForm
         {
-            Amount = (runner.AmountDueMinor / 100m).ToString("0.00", CultureInfo.InvariantCulture), Method = "BANK_TRANSFER",
+            Amount = Money.Amount(runner.AmountDueMinor), Method = "BANK_TRANSFER",
             PaidOn = DateOnly.FromDateTime(DateTime.UtcNow),
         };
         return true;
-    }
-
-    private static object Snapshot(Runner r) => new
-    {
-        fullName = r.FullName, email = r.Email, phone = r.Phone, dateOfBirth = r.DateOfBirth, gender = r.Gender, tshirtSize = r.TshirtSize,
-        emergencyContactName = r.EmergencyContactName, emergencyContactPhone = r.EmergencyContactPhone, club = r.Club,
-        medicalNotes = r.MedicalNotes, internalNotes = r.InternalNotes,
-    };
-
-    public sealed class Runner
-    {
-        public long Id { get; init; }
-        public string Reference { get; init; } = "";
-        public string CategoryName { get; init; } = "";
-        public string PaymentStatus { get; init; } = "";
-        public string FullName { get; init; } = "";
-        public string Email { get; init; } = "";
-        public string Phone { get; init; } = "";
-        public DateOnly DateOfBirth { get; init; }
-        public string Gender { get; init; } = "";
-        public string TshirtSize { get; init; } = "";
-        public string EmergencyContactName { get; init; } = "";
-        public string EmergencyContactPhone { get; init; } = "";
-        public string MedicalNotes { get; init; } = "";
-        public string Club { get; init; } = "";
-        public long AmountDueMinor { get; init; }
-        public string Currency { get; init; } = "";
-        public long? AmountPaidMinor { get; init; }
-        public string? PaymentMethod { get; init; }
-        public string? PaymentBankReference { get; init; }
-        public DateOnly? PaidOn { get; init; }
-        public string? RecordedBy { get; init; }
-        public DateTime? PaymentRecordedAt { get; init; }
-        public int? Bib { get; init; }
-        public DateTime? OfferExpiresAt { get; init; }
-        public string WaiverVersion { get; init; } = "";
-        public DateTime WaiverAcceptedAt { get; init; }
-        public string InternalNotes { get; init; } = "";
-        public DateTime CreatedAt { get; init; }
-        public DateTime UpdatedAt { get; init; }
-        public DateTime StatusChangedAt { get; init; }
     }
 
     public sealed record AuditEntry(DateTime OccurredAt, string Actor, string Action, string Details);
@@ -225,17 +139,17 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, Payments payments)
 
     public sealed class EditForm
     {
-        [Display(Name = "Full name"), Required, StringLength(100)] public string? FullName { get; set; }
-        [Display(Name = "Email"), Required, StringLength(254)] public string? Email { get; set; }
-        [Display(Name = "Phone"), Required, StringLength(30)] public string? Phone { get; set; }
-        [Display(Name = "Date of birth"), Required] public DateOnly? DateOfBirth { get; set; }
-        [Display(Name = "Gender"), Required] public string? Gender { get; set; }
-        [Display(Name = "T-shirt size"), Required] public string? TshirtSize { get; set; }
-        [Display(Name = "Emergency contact name"), Required, StringLength(100)] public string? EmergencyContactName { get; set; }
-        [Display(Name = "Emergency contact phone"), Required, StringLength(30)] public string? EmergencyContactPhone { get; set; }
-        [Display(Name = "Club"), StringLength(100)] public string? Club { get; set; }
-        [Display(Name = "Medical notes"), StringLength(1000)] public string? MedicalNotes { get; set; }
-        [Display(Name = "Internal notes (admins only)"), StringLength(4000)] public string? InternalNotes { get; set; }
+        [Display(Name = "Full name")] public string? FullName { get; set; }
+        [Display(Name = "Email")] public string? Email { get; set; }
+        [Display(Name = "Phone")] public string? Phone { get; set; }
+        [Display(Name = "Date of birth")] public DateOnly? DateOfBirth { get; set; }
+        [Display(Name = "Gender")] public string? Gender { get; set; }
+        [Display(Name = "T-shirt size")] public string? TshirtSize { get; set; }
+        [Display(Name = "Emergency contact name")] public string? EmergencyContactName { get; set; }
+        [Display(Name = "Emergency contact phone")] public string? EmergencyContactPhone { get; set; }
+        [Display(Name = "Club")] public string? Club { get; set; }
+        [Display(Name = "Medical notes")] public string? MedicalNotes { get; set; }
+        [Display(Name = "Internal notes (admins only)")] public string? InternalNotes { get; set; }
         /// <summary>When the runner was last changed as this form was filled (ticks): a newer change is not overwritten.</summary>
         public long Version { get; set; }
     }

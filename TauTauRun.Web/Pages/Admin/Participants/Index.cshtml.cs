@@ -13,10 +13,10 @@ namespace TauTauRun.Web.Pages.Admin.Participants;
 /// Runners: search by any fragment of name, email, phone or reference, or by bib; filters; sorting;
 /// keyset paging (a page deep in the list costs what the first does). Admins can mark selected runners paid.
 /// </summary>
-public sealed class ParticipantListModel(NpgsqlDataSource dataSource, Payments payments) : PageModel
+public sealed class ParticipantListModel(NpgsqlDataSource dataSource, AdminChanges changes) : PageModel
 {
     public const int PageSize = 50;
-    public static readonly IReadOnlyList<string> Statuses = ["PENDING", "PAID", "WAITLISTED", "OFFERED", "CANCELLED", "EXPIRED", "REFUNDED"];
+    public static IReadOnlyList<string> Statuses => ParticipantStatus.All;
     public static readonly IReadOnlyDictionary<string, string> Sorts = new Dictionary<string, string>
     {
         ["newest"] = "Newest first", ["name"] = "Name", ["bib"] = "Bib", ["reference"] = "Reference",
@@ -86,7 +86,7 @@ public sealed class ParticipantListModel(NpgsqlDataSource dataSource, Payments p
                 "SELECT id, amount_due_minor FROM participants WHERE id = ANY(@selected)", new { selected });
             foreach (var (id, amount) in due)
             {
-                var outcome = await payments.MarkPaidAsync(id, new Payments.Payment(amount, "BANK_TRANSFER", null, DateOnly.FromDateTime(DateTime.UtcNow)), actor);
+                var outcome = await changes.MarkPaidAsync(id, new AdminChanges.Payment(amount, "BANK_TRANSFER", null, DateOnly.FromDateTime(DateTime.UtcNow)), actor);
                 (outcome.Done ? done : refused).Add(outcome.Message);
             }
         }

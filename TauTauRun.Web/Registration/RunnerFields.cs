@@ -1,0 +1,133 @@
+namespace TauTauRun.Web.Registration;
+
+/// <summary>
+/// The runner's fields, checked and cleaned by this one piece of code wherever they are typed: the
+/// public form, the runner's own edit and an admin's edit. Each method returns the value as it is
+/// stored (trimmed, folded, normalised: see <see cref="RunnerInput"/>) and records a message a runner
+/// understands for a value that cannot be. The limits are the database's CHECK constraints (migration
+/// 4); a test holds the two together.
+/// </summary>
+public sealed class RunnerFields
+{
+    public const int NameMaxLength = 100;
+    public const int EmailMaxLength = 254;
+    /// <summary>A phone number as typed, with its spaces and brackets; stored, it is 6 to 15 digits.</summary>
+    public const int PhoneMaxLength = 30;
+    public const int ClubMaxLength = 100;
+    public const int MedicalNotesMaxLength = 1000;
+    public const int InternalNotesMaxLength = 4000;
+
+    private readonly List<(string Field, string Message)> errors = [];
+
+    /// <summary>Each problem with the name of its field (the form property's name).</summary>
+    public IReadOnlyList<(string Field, string Message)> Errors => errors;
+    public bool IsValid => errors.Count == 0;
+
+    public string FullName(string? value) => Line(nameof(FullName), value, NameMaxLength,
+        "Please enter your full name.", "Please keep your name to 100 characters.");
+
+    public string Email(string? value)
+    {
+        var email = Line(nameof(Email), value, EmailMaxLength,
+            "Please enter your email address: your confirmation goes there.", "That email address is too long.");
+        if (email.Length > 0 && !Has(nameof(Email)) && !RunnerInput.IsEmail(email))
+            Error(nameof(Email), "Enter an email address like name@example.org.");
+        return email;
+    }
+
+    public string Phone(string? value) => PhoneNumber(nameof(Phone), value, "Please enter a phone number we can reach you on.");
+
+    public string EmergencyContactName(string? value) => Line(nameof(EmergencyContactName), value, NameMaxLength,
+        "Please name someone we can call in an emergency.", "Please keep the name to 100 characters.");
+
+    public string EmergencyContactPhone(string? value) =>
+        PhoneNumber(nameof(EmergencyContactPhone), value, "Please give your emergency contact's phone number.");
+
+    public string Club(string? value) => Line(nameof(Club), value, ClubMaxLength, required: null,
+        "Please keep the club name to 100 characters.");
+
+    public string MedicalNotes(string? value) => Notes(nameof(MedicalNotes), value, MedicalNotesMaxLength, "The medical notes",
+        "Please keep medical notes to 1000 characters.");
+
+    public string InternalNotes(string? value) => Notes(nameof(InternalNotes), value, InternalNotesMaxLength, "The internal notes",
+        "Please keep internal notes to 4000 characters.");
+
+    public string Gender(string? value) => Choice(nameof(Gender), value, RunnerInput.Genders.Keys,
+        "Please choose an option: the results are ranked by it.", "Choose one of the options.");
+
+    public string TshirtSize(string? value) => Choice(nameof(TshirtSize), value, RunnerInput.TshirtSizes,
+        "Please choose a T-shirt size.", "Choose one of the sizes.");
+
+    /// <param name="race">The race and its minimum age on <paramref name="raceDay"/>, when one is chosen.</param>
+    public DateOnly DateOfBirth(DateOnly? value, DateOnly today, DateOnly raceDay, (string Name, int MinimumAge)? race)
+    {
+        if (value is not { } birth)
+        {
+            Error(nameof(DateOfBirth), "Please enter your date of birth.");
+            return default;
+        }
+        if (birth >= today || birth.Year < 1900)
+            Error(nameof(DateOfBirth), "Enter your real date of birth.");
+        else if (race is { } r && RunnerInput.AgeOn(birth, raceDay) < r.MinimumAge)
+            Error(nameof(DateOfBirth), $"Runners in the {r.Name} must be at least {r.MinimumAge} on race day ({RunnerInput.Date(raceDay)}).");
+        return birth;
+    }
+
+    /// <summary>A problem of the caller's own (a closed race, the waiver), kept with the others.</summary>
+    public void Error(string field, string message)
+    {
+        if (!Has(field))
+            errors.Add((field, message));
+    }
+
+    private bool Has(string field) => errors.Exists(e => e.Field == field);
+
+    private string Line(string field, string? value, int maxLength, string? required, string tooLong)
+    {
+        var line = RunnerInput.Line(value);
+        if (line.Length == 0 && required is not null)
+            Error(field, required);
+        else if (line.Length > maxLength)
+            Error(field, tooLong);
+        else if (RunnerInput.Problem(line) is { } problem)
+            Error(field, $"This {problem}");
+        return line;
+    }
+
+    private string Notes(string field, string? value, int maxLength, string name, string tooLong)
+    {
+        var text = RunnerInput.Text(value);
+        if (text.Length > maxLength)
+            Error(field, tooLong);
+        else if (RunnerInput.Problem(text, multiline: true) is { } problem)
+            Error(field, $"{name} {problem}");
+        return text;
+    }
+
+    private string PhoneNumber(string field, string? value, string required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Error(field, required);
+            return "";
+        }
+        if (value.Length > PhoneMaxLength)
+        {
+            Error(field, "That phone number is too long.");
+            return "";
+        }
+        var phone = RunnerInput.Phone(value);
+        if (phone is null)
+            Error(field, RunnerInput.PhoneHint);
+        return phone ?? "";
+    }
+
+    private string Choice(string field, string? value, IEnumerable<string> options, string required, string notAnOption)
+    {
+        if (string.IsNullOrEmpty(value))
+            Error(field, required);
+        else if (!options.Contains(value))
+            Error(field, notAnOption);
+        return value ?? "";
+    }
+}
