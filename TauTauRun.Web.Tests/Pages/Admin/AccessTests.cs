@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Routing;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Tests.Infrastructure;
 

@@ -227,16 +227,16 @@ public sealed class CategoriesTests : DatabaseTest
 
     private static Dictionary<string, string> Race(string name, string price = "25.00", string capacity = "100",
         string bibFirst = "1", string bibLast = "100") => new()
-    {
-        ["Form.Name"] = name,
-        ["Form.DistanceMeters"] = "10000",
-        ["Form.Price"] = price,
-        ["Form.Currency"] = "EUR",
-        ["Form.Capacity"] = capacity,
-        ["Form.BibFirst"] = bibFirst,
-        ["Form.BibLast"] = bibLast,
-        ["Form.MinimumAge"] = "0",
-        ["Form.SortOrder"] = "0",
-        ["Form.IsOpen"] = "true",
-    };
+        {
+            ["Form.Name"] = name,
+            ["Form.DistanceMeters"] = "10000",
+            ["Form.Price"] = price,
+            ["Form.Currency"] = "EUR",
+            ["Form.Capacity"] = capacity,
+            ["Form.BibFirst"] = bibFirst,
+            ["Form.BibLast"] = bibLast,
+            ["Form.MinimumAge"] = "0",
+            ["Form.SortOrder"] = "0",
+            ["Form.IsOpen"] = "true",
+        };
 }

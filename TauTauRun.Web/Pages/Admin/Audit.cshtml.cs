@@ -64,7 +64,7 @@ public sealed class AuditModel(NpgsqlDataSource dataSource) : PageModel
         [StringLength(100)] public string? Actor { get; init; }
         [Display(Name = "From (UTC)")] public DateOnly? From { get; init; }
         [Display(Name = "To (UTC)")] public DateOnly? To { get; init; }
-        [Display(Name = "Participant id")] [Range(1, long.MaxValue)] public long? ParticipantId { get; init; }
+        [Display(Name = "Participant id"), Range(1, long.MaxValue)] public long? ParticipantId { get; init; }
         [Range(1, long.MaxValue)] public long? Before { get; init; }
 
         public Dictionary<string, string> RouteValues(long? before) => new Dictionary<string, string?>

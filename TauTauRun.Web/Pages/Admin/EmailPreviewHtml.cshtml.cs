@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using TauTauRun.Web.Admin;
-using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Hosting;
 
 namespace TauTauRun.Web.Pages.Admin;
 

@@ -147,10 +147,10 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         [StringLength(4000, ErrorMessage = "Keep the description to 4000 characters.")]
         public string? Description { get; init; }
 
-        [Display(Name = "Account holder")] [StringLength(100)] public string? BankAccountHolder { get; init; }
-        [Display(Name = "IBAN")] [StringLength(50)] public string? BankIban { get; init; }
-        [Display(Name = "BIC")] [StringLength(20)] public string? BankBic { get; init; }
-        [Display(Name = "Bank")] [StringLength(100)] public string? BankName { get; init; }
+        [Display(Name = "Account holder"), StringLength(100)] public string? BankAccountHolder { get; init; }
+        [Display(Name = "IBAN"), StringLength(50)] public string? BankIban { get; init; }
+        [Display(Name = "BIC"), StringLength(20)] public string? BankBic { get; init; }
+        [Display(Name = "Bank"), StringLength(100)] public string? BankName { get; init; }
 
         [Display(Name = "Registration opens")]
         [Required(ErrorMessage = "Enter when registration opens.")]
