@@ -2,7 +2,7 @@ using System.Net;
 using AngleSharp.Html.Parser;
 using Dapper;
 using Microsoft.AspNetCore.Mvc.Testing;
-using TauTauRun.Web.Data;
+using TauTauRun.Web.Admin;
 
 namespace TauTauRun.Web.Tests.Infrastructure;
 
@@ -76,15 +76,16 @@ public sealed class AdminSession : IDisposable
 
     public void Dispose() => Http.Dispose();
 
-    /// <summary>Adds an admin the way the app stores one (its own hasher), returning the id.</summary>
+    /// <summary>Adds an admin the way the app does (<see cref="AdminAccounts"/>), returning the id.</summary>
     public static async Task<long> CreateAdminAsync(string username, string password, string role = "admin", bool mustChangePassword = false)
     {
         await using var connection = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString);
-        return await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO admins (username, display_name, password_hash, role, must_change_password)
-            VALUES (@username, @username, @hash, @role, @mustChangePassword)
-            RETURNING id
-            """, new { username, hash = AdminPasswords.Hash(password), role, mustChangePassword });
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var id = await AdminAccounts.CreateAsync(transaction, username, username, password, role, mustChangePassword, actor: null)
+            ?? throw new InvalidOperationException($"admin '{username}' exists already");
+        await transaction.CommitAsync();
+        return id;
     }
 
     /// <summary>Where a redirect points, as a path (null when not a redirect).</summary>

@@ -18,11 +18,11 @@ internal sealed class CreateAdminCommand : ICommand
     public Func<IServiceProvider, TextWriter, Task> Prepare(string[] arguments)
     {
         var options = CommandOptions.Parse(arguments, "--username", "--display-name", "--role");
-        var username = options.Required("--username").ToLowerInvariant();
+        var username = AdminAccounts.Username(options.Required("--username"));
         var displayName = options.Required("--display-name");
         var role = options.Optional("--role") ?? AdminPolicies.Admin;
-        if (!System.Text.RegularExpressions.Regex.IsMatch(username, "^[a-z0-9._-]{2,50}$"))
-            throw new UsageException($"'{username}' is not a username (2 to 50 letters, digits, dots, dashes or underscores)");
+        if (!AdminAccounts.IsUsername(username))
+            throw new UsageException($"'{username}' is not a username ({AdminAccounts.UsernameRule})");
         if (displayName.Length is 0 or > 100)
             throw new UsageException("the display name must have 1 to 100 characters");
         if (role is not (AdminPolicies.Admin or AdminPolicies.Volunteer))
@@ -41,18 +41,13 @@ internal sealed class CreateAdminCommand : ICommand
                 throw new CommandFailedException(problem);
 
             await using var transaction = await connection.BeginTransactionAsync();
-            var id = await connection.QuerySingleOrDefaultAsync<long?>("""
-                INSERT INTO admins (username, display_name, password_hash, role)
-                VALUES (@username, @displayName, @hash, @role)
-                ON CONFLICT (username) DO NOTHING
-                RETURNING id
-                """, new { username, displayName, hash = AdminPasswords.Hash(password), role }, transaction);
+            var id = await AdminAccounts.CreateAsync(transaction, username, displayName, password, role, mustChangePassword: false,
+                AuditActor.CommandLine);
             if (id is null)
             {
                 output.WriteLine($"Admin '{username}' already exists; nothing changed.");
                 return;
             }
-            await AuditLog.WriteAsync(transaction, AuditActor.CommandLine, "admin.created", new { id, username, displayName, role });
             await transaction.CommitAsync();
             output.WriteLine($"Created {role} '{username}' ({displayName}). Log in at /admin/login.");
         };

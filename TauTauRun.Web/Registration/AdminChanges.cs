@@ -41,7 +41,7 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
                 UPDATE participants
                 SET payment_status = '{Paid}', amount_paid_minor = @AmountMinor, payment_method = @Method,
                     payment_bank_reference = @BankReference, paid_on = @PaidOn, payment_recorded_by = @AdminId,
-                    payment_recorded_at = now(), bib = @bib, offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
+                    payment_recorded_at = now(), bib = @bib, offer_expires_at = NULL, {StatusChange.Stamp}
                 WHERE id = @participantId
                 """, new { payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, actor.AdminId, bib, participantId }, transaction);
             await outbox.QueueAsync(transaction, participantId, EmailKind.PaymentConfirmed);
@@ -60,7 +60,7 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
             await transaction.Connection!.ExecuteAsync($"""
                 UPDATE participants
                 SET payment_status = '{Pending}', amount_paid_minor = NULL, payment_method = NULL, payment_bank_reference = NULL,
-                    paid_on = NULL, payment_recorded_by = NULL, payment_recorded_at = NULL, status_changed_at = now(), updated_at = now()
+                    paid_on = NULL, payment_recorded_by = NULL, payment_recorded_at = NULL, {StatusChange.Stamp}
                 WHERE id = @participantId
                 """, new { participantId }, transaction);
             await AuditLog.WriteAsync(transaction, actor, "payment.marked_pending",

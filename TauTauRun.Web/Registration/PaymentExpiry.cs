@@ -27,7 +27,7 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
             return new Sweep(0, 0, Skipped: true);
 
         var expired = (await connection.QueryAsync<long>($"""
-            UPDATE participants SET payment_status = '{Expired}', status_changed_at = now(), updated_at = now()
+            UPDATE participants SET payment_status = '{Expired}', {StatusChange.Stamp}
             WHERE id IN (SELECT id FROM participants
                          WHERE payment_status = '{Pending}' AND status_changed_at < now() - make_interval(days => @days)
                          ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
@@ -40,7 +40,7 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
         }
 
         var lapsed = (await connection.QueryAsync<long>($"""
-            UPDATE participants SET payment_status = '{Expired}', offer_expires_at = NULL, status_changed_at = now(), updated_at = now()
+            UPDATE participants SET payment_status = '{Expired}', offer_expires_at = NULL, {StatusChange.Stamp}
             WHERE id IN (SELECT id FROM participants
                          WHERE payment_status = '{Offered}' AND offer_expires_at < now()
                          ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)

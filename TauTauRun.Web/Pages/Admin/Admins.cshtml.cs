@@ -23,7 +23,9 @@ public sealed class AdminsModel(NpgsqlDataSource dataSource, AdminSessions sessi
 
     public async Task<IActionResult> OnPostAddAsync()
     {
-        var username = Form.Username.Trim().ToLowerInvariant();
+        var username = AdminAccounts.Username(Form.Username);
+        if (ModelState.IsValid && !AdminAccounts.IsUsername(username))
+            ModelState.AddModelError("Form.Username", $"A username is {AdminAccounts.UsernameRule}.");
         if (ModelState.IsValid && AdminPasswords.Problem(Form.Password, username) is { } problem)
             ModelState.AddModelError("Form.Password", problem);
         if (!ModelState.IsValid)
@@ -31,19 +33,13 @@ public sealed class AdminsModel(NpgsqlDataSource dataSource, AdminSessions sessi
 
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var id = await connection.QuerySingleOrDefaultAsync<long?>("""
-            INSERT INTO admins (username, display_name, password_hash, role, must_change_password)
-            VALUES (@username, @DisplayName, @hash, @Role, true)
-            ON CONFLICT (username) DO NOTHING
-            RETURNING id
-            """, new { username, Form.DisplayName, hash = AdminPasswords.Hash(Form.Password), Form.Role }, transaction);
+        var id = await AdminAccounts.CreateAsync(transaction, username, Form.DisplayName, Form.Password, Form.Role,
+            mustChangePassword: true, AuditActor.Of(HttpContext));
         if (id is null)
         {
             ModelState.AddModelError("Form.Username", $"There is already an admin called '{username}'.");
             return await RefuseAsync(StatusCodes.Status409Conflict);
         }
-        await AuditLog.WriteAsync(transaction, AuditActor.Of(HttpContext), "admin.created",
-            new { id, username, displayName = Form.DisplayName, Form.Role });
         await transaction.CommitAsync();
         TempData["Message"] = $"Added {username} ({Form.Role}).";
         return RedirectToPage();
@@ -128,7 +124,6 @@ public sealed class AdminsModel(NpgsqlDataSource dataSource, AdminSessions sessi
     public sealed record NewAdmin
     {
         [Required(ErrorMessage = "Enter a username.")]
-        [RegularExpression("^[a-zA-Z0-9._-]{2,50}$", ErrorMessage = "A username is 2 to 50 letters, digits, dots, dashes or underscores.")]
         public string Username { get; init; } = "";
 
         [Required(ErrorMessage = "Enter the name to show.")]

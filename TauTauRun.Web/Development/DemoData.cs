@@ -1,7 +1,8 @@
 using Dapper;
 using Npgsql;
+using TauTauRun.Web.Admin;
 
-namespace TauTauRun.Web.Data;
+namespace TauTauRun.Web.Development;
 
 /// <summary>
 /// Demo race categories and a demo admin for the run command (Development only). Running it again
@@ -24,10 +25,8 @@ public static class DemoData
             ) AS demo
             WHERE NOT EXISTS (SELECT 1 FROM race_categories)
             """);
-        await connection.ExecuteAsync("""
-            INSERT INTO admins (username, display_name, password_hash, role)
-            VALUES (@AdminUsername, 'Demo admin', @Hash, 'admin')
-            ON CONFLICT (username) DO NOTHING
-            """, new { AdminUsername, Hash = AdminPasswords.Hash(AdminPassword) });
+        await using var transaction = await connection.BeginTransactionAsync();
+        await AdminAccounts.CreateAsync(transaction, AdminUsername, "Demo admin", AdminPassword, AdminPolicies.Admin, mustChangePassword: false, actor: null);
+        await transaction.CommitAsync();
     }
 }
