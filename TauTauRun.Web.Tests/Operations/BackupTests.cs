@@ -87,7 +87,7 @@ public sealed class BackupTests
     public async Task A_backup_with_the_database_down_fails_loudly_and_keeps_the_previous_dump()
     {
         var good = await GoodBackupAsync();
-        environment["PGPORT"] = Development.LocalCluster.FreeTcpPort().ToString();
+        environment["PGPORT"] = Web.Development.LocalCluster.FreeTcpPort().ToString();
 
         var failed = await FailsKeepingTheGoodDumpAsync(good, "cannot connect to database tau_tau_run_prod");
 
@@ -142,7 +142,7 @@ public sealed class BackupTests
     {
         // A closed local port stands in for an unreachable S3: nothing leaves this machine.
         environment["TAUTAURUN_S3_BUCKET"] = "tautaurun-backups";
-        environment["AWS_ENDPOINT_URL"] = $"http://127.0.0.1:{Development.LocalCluster.FreeTcpPort()}";
+        environment["AWS_ENDPOINT_URL"] = $"http://127.0.0.1:{Web.Development.LocalCluster.FreeTcpPort()}";
         environment["AWS_ACCESS_KEY_ID"] = "test";
         environment["AWS_SECRET_ACCESS_KEY"] = "test";
         environment["AWS_DEFAULT_REGION"] = "eu-central-1";
