@@ -83,7 +83,7 @@ target_name() {
 dump_sql() {
   local snapshot=$1 reason=$2 schema=$3
   printf -- '-- tautaurun-backup: database=%s reason=%s taken=%s schema=%s\n' \
-    "$PGDATABASE" "$reason" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$schema"
+    "$PGDATABASE" "$reason" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$schema"
   printf '\\set ON_ERROR_STOP on\nBEGIN;\n'
   cat "$drop_tables_sql"
   pg_dump --snapshot="$snapshot" --clean --if-exists --no-owner --no-privileges 2>"$work/pg_dump.err" || return 1
@@ -146,6 +146,11 @@ dump() {
   # The counts first: a dump is never without its counts.
   local target
   target="$backup_dir/$(target_name "$reason")"
+  # Names hold the second: a run of the same reason in the same second waits for the next one.
+  while [[ -e $target ]]; do
+    sleep 0.2
+    target="$backup_dir/$(target_name "$reason")"
+  done
   if ! ln "$partial/counts" "${target%.sql.gz}.counts" 2>"$work/ln.err"; then
     fail "cannot put the new dump in place as $target: $(grep -m1 . "$work/ln.err")"
   fi
@@ -185,7 +190,7 @@ list() {
       local base=${file##*/}
       base=${base#"${PGDATABASE}_"}
       base=${base%.sql.gz}
-      taken="${base:0:4}-${base:4:2}-${base:6:2}T$( [[ ${base:8:1} == _ ]] && echo "${base:9:2}:${base:11:2}:${base:13:2}" || echo 00:00:00)Z"
+      taken="${base:0:4}-${base:4:2}-${base:6:2}T$( [[ ${base:8:1} == _ ]] && echo "${base:9:2}:${base:11:2}:${base:13:2}" || echo 00:00:00).000Z"
       reason=nightly
       [[ $base == *_*_* ]] && reason=${base#*_*_}
       schema="?"

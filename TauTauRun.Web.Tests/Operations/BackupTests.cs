@@ -180,8 +180,8 @@ public sealed class BackupTests
         Assert.That(rows[0], Is.EqualTo("TAKEN (UTC)\tREASON\tSIZE\tSCHEMA\tFILE"));
         Assert.That(rows.Skip(1).Select(r => r.Split('\t')[1]), Is.EqualTo(new[] { "nightly", "pre-deploy", "nightly", "rollback-safety", "manual" }),
             "oldest first, with the reason from each file's label");
-        Assert.That(rows.Skip(1).Select(r => r.Split('\t')[3]), Has.All.EqualTo(Data.SchemaMigrator.LatestVersion.ToString()));
-        Assert.That(rows.Skip(1).Select(r => r.Split('\t')[0]), Has.All.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"));
+        Assert.That(rows.Skip(1).Select(r => r.Split('\t')[3]), Has.All.EqualTo(Web.Data.SchemaMigrator.LatestVersion.ToString()));
+        Assert.That(rows.Skip(1).Select(r => r.Split('\t')[0]), Has.All.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"));
     }
 
     [Test]

@@ -149,13 +149,13 @@ public sealed class RestoreScriptTests
     {
         const long older = 8; // before migration 9 added category_slots, which references participants
         await Shell.BashAsync(environment["TAUTAURUN_STOP_CMD"], environment);
-        using (var migrator = new Data.SchemaMigrator(ProductionLikeDatabase.ConnectionString()))
+        using (var migrator = new Web.Data.SchemaMigrator(ProductionLikeDatabase.ConnectionString()))
             migrator.MigrateDownTo(older);
         var oldDump = await BackupAsync("manual");
         Assert.That(oldDump.ExitCode, Is.Zero, oldDump.Error);
         var file = Directory.GetFiles(environment["BACKUP_DIR"], "*_manual.sql.gz").Single();
         var atOldDump = await ProductionLikeDatabase.FingerprintAsync();
-        using (var migrator = new Data.SchemaMigrator(ProductionLikeDatabase.ConnectionString()))
+        using (var migrator = new Web.Data.SchemaMigrator(ProductionLikeDatabase.ConnectionString()))
             migrator.MigrateUp();
         await ProductionLikeDatabase.ExecuteAsync("UPDATE participants SET club = 'newer'; DELETE FROM audit_log");
 
@@ -169,7 +169,7 @@ public sealed class RestoreScriptTests
         Assert.That(start.ExitCode, Is.Zero, await File.ReadAllTextAsync(Path.Combine(folder, "service.log")));
         using var client = new HttpClient();
         var health = await client.GetStringAsync(environment["TAUTAURUN_HEALTH_URL"]);
-        Assert.That(health, Does.Contain("\"status\":\"Healthy\"").And.Contain($"\"schema_version\":{Data.SchemaMigrator.LatestVersion}"));
+        Assert.That(health, Does.Contain("\"status\":\"Healthy\"").And.Contain($"\"schema_version\":{Web.Data.SchemaMigrator.LatestVersion}"));
     }
 
     [Test]
@@ -186,7 +186,7 @@ public sealed class RestoreScriptTests
         Assert.That(make.ExitCode, Is.Zero, make.Error);
 
         foreach (var (file, reason) in new[] { (cut, "is not a complete gzip file"), (other, "is a dump of database shop"),
-                     (newer, $"has schema version 999, newer than this release's {Data.SchemaMigrator.LatestVersion}: install a release with migration 999 first") })
+                     (newer, $"has schema version 999, newer than this release's {Web.Data.SchemaMigrator.LatestVersion}: install a release with migration 999 first") })
         {
             var refused = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes", file], environment);
             Assert.That(refused.ExitCode, Is.EqualTo(1), refused.All);

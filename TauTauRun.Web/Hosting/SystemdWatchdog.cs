@@ -27,7 +27,8 @@ internal sealed class SystemdWatchdog(
         logger.LogInformation("Systemd watchdog: a heartbeat every {Seconds:0.###} s while the process runs", interval.TotalSeconds);
         using var timer = new PeriodicTimer(interval);
         var wasHealthy = true;
-        do
+        // After a first interval: READY=1 goes first.
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             notifier.Notify(new ServiceState("WATCHDOG=1"));
             // Only said, not acted on: the operator sees in the journal why /health answers 503.
@@ -39,7 +40,6 @@ internal sealed class SystemdWatchdog(
                     : "Systemd watchdog: unhealthy (see /health); heartbeats go on, as a restart would not help");
             wasHealthy = healthy;
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     private async Task<bool> HealthyAsync(TimeSpan within, CancellationToken stoppingToken)
