@@ -47,11 +47,11 @@ say() { echo "backup.sh: $*" >&2; }
 cleanup() { rm -rf "${work:-/nonexistent}" "${partial:-/nonexistent}"; }
 trap cleanup EXIT
 
-# record success|failure TEXT: one line "EPOCH TEXT" in BACKUP_DIR/.state/last-OUTCOME, best effort
+# record success|failure TEXT: one line "EPOCH.MILLISECONDS TEXT" in BACKUP_DIR/.state/last-OUTCOME, best effort
 # (a full disk must not hide the error it is reporting).
 record() {
   local state=$backup_dir/.state
-  { mkdir -p "$state" && printf '%s %s\n' "$(date +%s)" "$2" >"$state/.last-$1.new" &&
+  { mkdir -p "$state" && printf '%s %s\n' "$(date +%s.%3N)" "$2" >"$state/.last-$1.new" &&
     mv -f "$state/.last-$1.new" "$state/last-$1"; } 2>/dev/null || true
 }
 

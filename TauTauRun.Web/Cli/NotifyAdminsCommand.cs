@@ -32,7 +32,8 @@ internal sealed class NotifyAdminsCommand : ICommand
             message.From.Add(settings.From);
             message.To.AddRange(recipients);
             message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(settings.MessageIdDomain);
-            var transport = services.GetRequiredService<IMailTransport>();
+            // The command line queues mail for the service; an alarm goes out at once, by the service's transport.
+            IMailTransport transport = settings.UsesPickupDirectory ? new PickupFolderTransport(settings) : new SmtpTransport(settings);
             try
             {
                 await using var session = await transport.OpenAsync(CancellationToken.None);
