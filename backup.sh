@@ -20,7 +20,7 @@
 #
 # Environment: libpq's own PGHOST, PGPORT, PGUSER, PGDATABASE (default tau_tau_run_prod), PGPASSFILE;
 # BACKUP_DIR (default /opt/tautaurun/backups); the offsite settings of /etc/tautaurun/backup.env
-# (TAUTAURUN_S3_BUCKET...; see deploy/backup.env.template).
+# (TAUTAURUN_S3_BUCKET, TAUTAURUN_AGE_RECIPIENT, AWS_*; see deploy/backup.env.template).
 set -euo pipefail
 umask 027
 # A closed pipe is an error to report, not a silent death (psql may exit early on a bad connection).
@@ -236,15 +236,31 @@ prune() {
   say "retention: kept $kept dumps, deleted $((${#drop[@]} / 2))"
 }
 
+# The offsite copy: the dump and its counts encrypted with age to TAUTAURUN_AGE_RECIPIENT (a public
+# key: the private one is never on this server or in the bucket), streamed to S3 as NAME.age; then
+# the bucket follows the local retention (its copies of dumps deleted here go too).
 offsite() {
-  local bucket=${TAUTAURUN_S3_BUCKET:-}
+  local bucket=${TAUTAURUN_S3_BUCKET:-} recipient=${TAUTAURUN_AGE_RECIPIENT:-} file name listing object
   [[ -n $bucket ]] || return 0
-  command -v aws >/dev/null || fail "offsite copy to s3://${bucket#s3://}/ impossible: the aws command is missing; $1 is only local"
-  if ! { aws s3 cp --only-show-errors "$1" "s3://${bucket#s3://}/" &&
-    aws s3 cp --only-show-errors "${1%.sql.gz}.counts" "s3://${bucket#s3://}/"; }; then
-    fail "offsite copy to s3://${bucket#s3://}/ failed; $1 is only local"
-  fi
-  say "copied $1 to s3://${bucket#s3://}/"
+  bucket=s3://${bucket#s3://}
+  [[ -n $recipient ]] || fail "TAUTAURUN_S3_BUCKET is set but TAUTAURUN_AGE_RECIPIENT is not: no dump leaves unencrypted; $1 is only local"
+  command -v age >/dev/null || fail "offsite copy to $bucket/ impossible: the age command is missing; $1 is only local"
+  command -v aws >/dev/null || fail "offsite copy to $bucket/ impossible: the aws command is missing; $1 is only local"
+  for file in "$1" "${1%.sql.gz}.counts"; do
+    name=${file##*/}.age
+    if ! age -r "$recipient" "$file" 2>"$work/age.err" | aws s3 cp --only-show-errors - "$bucket/$name" 2>"$work/aws.err"; then
+      fail "offsite copy to $bucket/ failed: $(cat "$work/age.err" "$work/aws.err" | grep -m1 . || echo 'no reason given'); $1 is only local"
+    fi
+  done
+  say "copied $1 to $bucket/${1##*/}.age (encrypted with age)"
+  listing=$(aws s3 ls "$bucket/" 2>"$work/aws.err") || fail "cannot list $bucket/ for its retention: $(grep -m1 . "$work/aws.err")"
+  local deleted=0
+  while read -r object; do
+    [[ $object == "${PGDATABASE}_"*.age && ! -e $backup_dir/${object%.age} ]] || continue
+    aws s3 rm --only-show-errors "$bucket/$object" 2>"$work/aws.err" || fail "cannot delete $bucket/$object: $(grep -m1 . "$work/aws.err")"
+    deleted=$((deleted + 1))
+  done < <(awk '{ print $4 }' <<<"$listing")
+  say "offsite retention: deleted $deleted copies of dumps no longer kept here"
 }
 
 verify() {

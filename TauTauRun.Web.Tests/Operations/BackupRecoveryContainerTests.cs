@@ -49,7 +49,8 @@ public sealed class BackupRecoveryContainerTests
             Is.EqualTo("enabled\nenabled\nenabled\nenabled\n"));
         Assert.That((await machine.RunAsync("test -e /etc/cron.d/tautaurun-backup")).ExitCode, Is.Not.Zero, "no cron file beside the timers");
         Assert.That(await machine.MustAsync("tail -n1 /etc/tautaurun/backup.env"), Does.Contain("offsite settings of the sysadmin"));
-        await machine.MustAsync("systemctl start tautaurun-backup.service tautaurun-backup-verify.service", TimeSpan.FromMinutes(2));
+        var jobs = await machine.RunAsync("systemctl start tautaurun-backup.service && systemctl start tautaurun-backup-verify.service", TimeSpan.FromMinutes(2));
+        Assert.That(jobs.ExitCode, Is.Zero, await machine.MustAsync("journalctl -u tautaurun-backup.service -u tautaurun-backup-verify.service --no-pager"));
         Assert.That(await machine.MustAsync("journalctl -u tautaurun-backup-verify.service"), Does.Contain("verified").And.Contain("pgbackrest check passed"));
 
         // Data: runners registered, the moment T noted, more runners, then damage.

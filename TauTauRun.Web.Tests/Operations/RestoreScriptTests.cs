@@ -196,4 +196,21 @@ public sealed class RestoreScriptTests
         Assert.That(Directory.GetFiles(environment["BACKUP_DIR"], "*emergency*"), Is.Empty);
         Assert.That((await Shell.BashAsync(WaitForHealth, environment)).ExitCode, Is.Zero, "the service was never stopped");
     }
+
+    [Test]
+    public async Task Restores_the_plans_own_emergency_dump_which_the_plans_restore_cannot_replay_over_a_live_database()
+    {
+        var atPlanDump = await ProductionLikeDatabase.FingerprintAsync();
+        var planDump = Path.Combine(folder, "emergency_backup_plan.sql.gz");
+        // The plan's step 2, as written (no --clean).
+        var dumped = await Shell.BashAsync($"pg_dump -h localhost -U tautaurun -d tau_tau_run_prod | gzip > {planDump}", environment);
+        Assert.That(dumped.ExitCode, Is.Zero, dumped.Error);
+        await ProductionLikeDatabase.ExecuteAsync("UPDATE participants SET club = 'later'; DELETE FROM audit_log");
+
+        var restore = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes", planDump], environment);
+
+        Assert.That(restore.ExitCode, Is.Zero, restore.All);
+        var restored = await ProductionLikeDatabase.FingerprintAsync();
+        Assert.That(restored.Where(t => t.Key != "data_protection_keys"), Is.EquivalentTo(atPlanDump.Where(t => t.Key != "data_protection_keys")));
+    }
 }
