@@ -246,9 +246,13 @@ offsite() {
   [[ -n $recipient ]] || fail "TAUTAURUN_S3_BUCKET is set but TAUTAURUN_AGE_RECIPIENT is not: no dump leaves unencrypted; $1 is only local"
   command -v age >/dev/null || fail "offsite copy to $bucket/ impossible: the age command is missing; $1 is only local"
   command -v aws >/dev/null || fail "offsite copy to $bucket/ impossible: the aws command is missing; $1 is only local"
+  # A wrong key is found before anything is sent: a failed stream would still leave an object.
+  age -r "$recipient" </dev/null >/dev/null 2>"$work/age.err" ||
+    fail "offsite copy to $bucket/ failed: TAUTAURUN_AGE_RECIPIENT: $(grep -m1 . "$work/age.err"); $1 is only local"
   for file in "$1" "${1%.sql.gz}.counts"; do
     name=${file##*/}.age
     if ! age -r "$recipient" "$file" 2>"$work/age.err" | aws s3 cp --only-show-errors - "$bucket/$name" 2>"$work/aws.err"; then
+      aws s3 rm --only-show-errors "$bucket/$name" >/dev/null 2>&1 || true
       fail "offsite copy to $bucket/ failed: $(cat "$work/age.err" "$work/aws.err" | grep -m1 . || echo 'no reason given'); $1 is only local"
     fi
   done

@@ -70,7 +70,8 @@ if [[ $label == "-- tautaurun-backup: "* ]]; then
 else
   # Dumps of plain pg_dump (the plan's emergency dump, older dumps of backup.sh): restored inside a
   # transaction that first drops every table, so they need no --clean of their own.
-  gunzip -c "$file" 2>/dev/null | grep -q -m1 '^CREATE TABLE public\.participants ' ||
+  # gunzip's own status ignored: grep -q closing the pipe early ends it.
+  { gunzip -c "$file" 2>/dev/null || true; } | grep -q -m1 '^CREATE TABLE public\.participants ' ||
     fail "$file holds no participants table: not a dump of $PGDATABASE; nothing was changed"
 fi
 say "restoring $file into database $PGDATABASE on ${PGHOST}"

@@ -129,7 +129,10 @@ public sealed class OffsiteCopyTests
             };
             var process = Process.Start(start)!;
             // It says when it listens: the signal to wait for.
-            var line = process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            string? line;
+            do
+                line = process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            while (line == "");
             Assert.That(line, Does.Contain($"listening on 127.0.0.1:{port}"), process.HasExited ? process.StandardError.ReadToEnd() : "");
             return new S3rver(process, port);
         }
