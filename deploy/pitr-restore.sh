@@ -13,7 +13,8 @@
 #
 # Environment: PGBACKREST_STANZA (default tautaurun); PGDATABASE (default tau_tau_run_prod);
 # BACKUP_DIR (the emergency dump, written as TAUTAURUN_BACKUP_USER, default tautaurun); TAUTAURUN_STOP_CMD, TAUTAURUN_START_CMD, TAUTAURUN_HEALTH_URL;
-# TAUTAURUN_PG_STOP_CMD, TAUTAURUN_PG_START_CMD (default systemctl stop/start postgresql).
+# TAUTAURUN_PG_STOP_CMD, TAUTAURUN_PG_START_CMD (default: systemctl stop/start the cluster's
+# postgresql@VERSION-NAME unit).
 set -euo pipefail
 umask 027
 # shellcheck source=deploy/lib/steps.sh
@@ -23,8 +24,6 @@ export PGDATABASE=${PGDATABASE:-tau_tau_run_prod}
 export BACKUP_DIR=${BACKUP_DIR:-/opt/tautaurun/backups}
 stanza=${PGBACKREST_STANZA:-tautaurun}
 backup_sh=$(cd "$(dirname "$0")/.." && pwd)/backup.sh
-: "${TAUTAURUN_PG_STOP_CMD:=systemctl stop postgresql}"
-: "${TAUTAURUN_PG_START_CMD:=systemctl start postgresql}"
 usage='usage: pitr-restore.sh --to "YYYY-MM-DD HH:MM:SS ZONE" --yes | --dry-run'
 
 confirmed=no
@@ -68,6 +67,11 @@ if ((target_epoch < oldest)); then
   fail "--to '$to' is before the oldest pgBackRest backup ($(date -u -d "@$oldest" '+%Y-%m-%d %H:%M:%S UTC')), the earliest moment that can be restored; nothing was changed"
 fi
 say "restoring the cluster to $target_utc (UTC; given as '$to') from stanza $stanza"
+data=$(runuser -u postgres -- psql -X -A -t -c "SHOW data_directory") || fail "cannot ask PostgreSQL for its data directory"
+# Debian's unit of this cluster (postgresql@15-main for /var/lib/postgresql/15/main).
+cluster_unit="postgresql@$(basename "$(dirname "$data")")-$(basename "$data")"
+: "${TAUTAURUN_PG_STOP_CMD:=systemctl stop $cluster_unit}"
+: "${TAUTAURUN_PG_START_CMD:=systemctl start $cluster_unit}"
 
 emergency_dump() {
   local output
@@ -84,6 +88,12 @@ archive_wal() { pgbackrest_as_postgres check; }
 
 restore_cluster() {
   bash -c "$TAUTAURUN_PG_STOP_CMD"
+  # Polling with a deadline: the stop command may return before the server has gone.
+  local deadline=$((SECONDS + 120))
+  while [[ -e $data/postmaster.pid ]]; do
+    ((SECONDS < deadline)) || fail "PostgreSQL did not stop within 120 s ($TAUTAURUN_PG_STOP_CMD); nothing was restored"
+    sleep 0.2
+  done
   if ! pgbackrest_as_postgres --delta --type=time "--target=$target_utc" --target-action=promote restore; then
     fail "pgbackrest restore failed (output above); PostgreSQL is stopped: fix the cause and run this again"
   fi

@@ -85,7 +85,7 @@ public sealed class BackupRecoveryContainerTests
         await machine.EventuallyAsync(Health, TimeSpan.FromSeconds(60));
         await machine.MustAsync("echo ALARM_EMAIL_TO=ops@example.org >> /etc/tautaurun/tautaurun.env");
         var pid = await MainPidAsync(machine);
-        await machine.MustAsync("systemctl stop postgresql");
+        await machine.MustAsync("systemctl stop postgresql@15-main");
         clock.Restart();
         // A backup during the outage fails: its OnFailure= unit mails the admins (no SMTP_HOST here: the pickup folder).
         Assert.That((await machine.RunAsync("systemctl start tautaurun-backup.service")).ExitCode, Is.Not.Zero);
@@ -95,7 +95,7 @@ public sealed class BackupRecoveryContainerTests
         // Three watchdog intervals of outage: the process answers, so it stays.
         await machine.MustAsync($"sleep {Math.Max(0, 3 * WatchdogSec - (int)clock.Elapsed.TotalSeconds)}", TimeSpan.FromMinutes(2));
         Assert.That(await MainPidAsync(machine), Is.EqualTo(pid), "no watchdog restart through a database outage");
-        await machine.MustAsync("systemctl start postgresql");
+        await machine.MustAsync("systemctl start postgresql@15-main");
         await machine.EventuallyAsync(Health, TimeSpan.FromSeconds(60));
         Assert.That(await MainPidAsync(machine), Is.EqualTo(pid));
 
