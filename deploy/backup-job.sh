@@ -52,7 +52,10 @@ as() {
   if [[ $(id -un) == "$user" ]]; then "$@"; else runuser -u "$user" -- "$@"; fi
 }
 
-pitr_configured() { as postgres pgbackrest --stanza="$stanza" info >/dev/null 2>&1; }
+# Set up by install.sh: the stanza exists (pgbackrest info exits 0 for a missing one too, status "error").
+pitr_configured() {
+  command -v pgbackrest >/dev/null && as postgres pgbackrest --stanza="$stanza" info --output=json 2>/dev/null | grep -qE '"status":\{"code":[02],'
+}
 
 run_job() {
   case $job in
