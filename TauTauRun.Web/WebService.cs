@@ -25,6 +25,8 @@ public static class WebService
         {
             using var embedded = EmbeddedDatabase.StartIfWanted(builder);
             builder.AddTauTauRunData();
+            // First of the hosted services: the schema is up to date before anything else uses it.
+            builder.Services.AddHostedService<StartupMigration>();
             builder.AddTauTauRunEmail(deliver: true);
             builder.Services.AddSystemd();
             builder.Services.AddSystemdWatchdog();

@@ -3,14 +3,15 @@
 # exists is kept (user, database, /etc/tautaurun/tautaurun.env), a new release is added beside the old
 # ones and `current` switches to it, with `previous` left for deploy/rollback.sh.
 #
-# Usage: deploy/install.sh [--version NAME] [--published DIR] [--timer] [--no-start] [--root DIR]
+# Usage: deploy/install.sh [--version NAME] [--published DIR] [--cron | --timer] [--no-start] [--root DIR]
 #   --version NAME   the release's folder name (default: the checkout's `git describe`, else a timestamp)
 #   --published DIR  install this `dotnet publish` output instead of publishing the checkout
-#   --timer          schedule backups with tautaurun-backup.timer instead of /etc/cron.d
+#   --cron, --timer  schedule backups with /etc/cron.d (the first install's default) or with systemd
+#                    timers; with neither, an upgrade keeps the schedule installed before
 #   --no-start       do not (re)start the service
 #   --root DIR       lay the files out under DIR and skip what touches the system (user, PostgreSQL,
 #                    migrations, systemctl), so the layout can be checked without root
-# Needs: root, the .NET 10 runtime at /usr/bin/dotnet (the SDK to publish), postgresql, curl.
+# Needs: root, the .NET 10 runtime at /usr/bin/dotnet (the SDK to publish), postgresql, pgbackrest, curl.
 set -euo pipefail
 umask 022
 
@@ -18,13 +19,14 @@ checkout=$(cd "$(dirname "$0")/.." && pwd)
 root=/
 version=""
 published=""
-schedule=cron
+schedule=""
 start=yes
-usage="usage: deploy/install.sh [--version NAME] [--published DIR] [--timer] [--no-start] [--root DIR]"
+usage="usage: deploy/install.sh [--version NAME] [--published DIR] [--cron | --timer] [--no-start] [--root DIR]"
 while [[ $# -gt 0 ]]; do
   case $1 in
     --version) version=${2:?$usage}; shift 2 ;;
     --published) published=$(cd "${2:?$usage}" && pwd); shift 2 ;;
+    --cron) schedule=cron; shift ;;
     --timer) schedule=timer; shift ;;
     --no-start) start=no; shift ;;
     --root) root=${2:?$usage}; shift 2 ;;
@@ -45,6 +47,8 @@ if [[ -z $version ]]; then
   version=$(date +%Y%m%d%H%M%S)${version:+-$version}
 fi
 
+# shellcheck source=deploy/lib/backups.sh
+source "$checkout/deploy/lib/backups.sh"
 home=$root/opt/tautaurun
 release=$home/releases/$version
 etc=$root/etc/tautaurun
@@ -122,7 +126,7 @@ install_release() {
   mkdir -p "$staging/deploy/lib" "$staging/docs"
   cp "$checkout/backup.sh" "$checkout/tautaurun-api.service" "$staging/"
   cp "$checkout"/deploy/*.sh "$checkout"/deploy/tautaurun-backup.* "$staging/deploy/"
-  cp "$checkout"/deploy/lib/*.sh "$staging/deploy/lib/"
+  cp "$checkout"/deploy/lib/*.sh "$checkout"/deploy/lib/*.sql "$staging/deploy/lib/"
   cp "$checkout/docs/OPERATIONS.md" "$staging/docs/"
   echo "$version" >"$staging/RELEASE"
   chmod -R go-w "$staging" && chmod 0755 "$staging"
@@ -144,24 +148,15 @@ switch_current() {
 }
 
 install_system_files() {
-  install -m 0644 "$checkout/tautaurun-api.service" "$checkout/deploy/tautaurun-backup.service" \
-    "$checkout/deploy/tautaurun-backup.timer" "$root/etc/systemd/system/"
+  install -m 0644 "$checkout/tautaurun-api.service" "$root/etc/systemd/system/"
   install -m 0755 "$checkout/deploy/tautaurun-cli.sh" "$root/usr/local/bin/tautaurun"
-  if [[ $schedule == cron ]]; then
-    install -m 0644 "$checkout/deploy/tautaurun-backup.cron" "$root/etc/cron.d/tautaurun-backup"
-  else
-    rm -f "$root/etc/cron.d/tautaurun-backup"
-  fi
+  install_backup_units
 }
 
 enable_units() {
   systemctl daemon-reload
   systemctl enable --quiet tautaurun-api.service
-  if [[ $schedule == timer ]]; then
-    systemctl enable --quiet --now tautaurun-backup.timer
-  else
-    systemctl disable --quiet --now tautaurun-backup.timer 2>/dev/null || true
-  fi
+  enable_backup_timers
 }
 
 start_service() {
@@ -177,11 +172,14 @@ start_service() {
 system_only "create the user tautaurun" create_user
 create_directories
 write_settings
+write_backup_settings
+resolve_backup_schedule
 system_only "create the PostgreSQL role and database" create_database
 install_release
 switch_current
 install_system_files
 system_only "migrate the database" "$root/usr/local/bin/tautaurun" migrate
 system_only "enable the units" enable_units
+system_only "set up point-in-time recovery (pgBackRest)" configure_pitr
 if [[ $start == yes ]]; then system_only "start the service" start_service; fi
 say "done: release $version"

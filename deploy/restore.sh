@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
 # The plan's "Database Rollback" as one guarded command: stop the service, take an emergency backup,
-# restore FILE (default: the newest nightly dump), print the plan's verification counts (and compare
-# them with the counts stored beside the dump), start the service and wait for /health.
+# restore FILE (default: the newest dump that is not a safety copy), print the plan's verification
+# counts (and compare them with the counts stored beside the dump), start the service (which brings an
+# older schema up to date by itself) and wait for /health.
 #
 # Usage: deploy/restore.sh --yes [FILE]      do it
 #        deploy/restore.sh --dry-run [FILE]  show the steps and the file, change nothing
+#        deploy/restore.sh --list            the dumps there are (time, reason, size, schema version)
+#
+# Without FILE it takes the newest nightly, manual or pre-deploy dump, never a safety copy (the
+# rollback-safety dump rollback.sh takes of the state it rolls back from, or an earlier emergency
+# dump of this script): those hold the state you are probably leaving. Name one to restore it.
+# Refused, with nothing changed: a file that is not a complete gzip, a dump of another database, a
+# dump whose schema is newer than this release's.
 #
 # Environment: libpq's PGHOST (default localhost), PGPORT, PGUSER (default tautaurun), PGDATABASE
 # (default tau_tau_run_prod), password from ~/.pgpass; BACKUP_DIR (default /opt/tautaurun/backups,
-# where the emergency backup goes too); TAUTAURUN_STOP_CMD, TAUTAURUN_START_CMD, TAUTAURUN_HEALTH_URL.
+# where the emergency backup goes too); TAUTAURUN_CLI (default /usr/local/bin/tautaurun);
+# TAUTAURUN_STOP_CMD, TAUTAURUN_START_CMD, TAUTAURUN_HEALTH_URL.
 set -euo pipefail
 umask 027
 # shellcheck source=deploy/lib/steps.sh
 source "$(dirname "$0")/lib/steps.sh"
 
 export PGHOST=${PGHOST:-localhost} PGUSER=${PGUSER:-tautaurun} PGDATABASE=${PGDATABASE:-tau_tau_run_prod}
-backup_dir=${BACKUP_DIR:-/opt/tautaurun/backups}
-usage="usage: restore.sh --yes | --dry-run [FILE.sql.gz]"
+export BACKUP_DIR=${BACKUP_DIR:-/opt/tautaurun/backups}
+backup_sh=$(dirname "$0")/../backup.sh
+drop_tables_sql=$(dirname "$0")/lib/drop-tables.sql
+cli=${TAUTAURUN_CLI:-/usr/local/bin/tautaurun}
+usage="usage: restore.sh --yes | --dry-run [FILE.sql.gz] | --list"
 
 confirmed=no
 file=""
@@ -24,6 +36,7 @@ for argument in "$@"; do
   case $argument in
     --yes) confirmed=yes ;;
     --dry-run) dry_run=yes ;;
+    --list) exec bash "$backup_sh" --list ;;
     -h | --help) echo "$usage"; exit 0 ;;
     -*) echo "$usage" >&2; exit 2 ;;
     *) [[ -z $file ]] || { echo "$usage" >&2; exit 2; }; file=$argument ;;
@@ -33,29 +46,53 @@ if [[ $confirmed == no && $dry_run == no ]]; then
   echo "restore.sh: refusing to replace database $PGDATABASE without --yes (or see the steps with --dry-run). $usage" >&2
   exit 2
 fi
+
+listing=$(bash "$backup_sh" --list | tail -n +2) || fail "cannot list the dumps in $BACKUP_DIR"
 if [[ -z $file ]]; then
-  file=$(find "$backup_dir" -maxdepth 1 -name "${PGDATABASE}_[0-9]*.sql.gz" | sort | tail -n1)
-  [[ -n $file ]] || fail "no dump named ${PGDATABASE}_YYYYMMDD.sql.gz in $backup_dir"
+  chosen=$(awk -F '\t' '$2 != "rollback-safety" && $2 != "emergency"' <<<"$listing" | tail -n1)
+  [[ -n $chosen ]] || fail "no dump in $BACKUP_DIR other than safety copies: name the file to restore (see --list)"
+  file=$(cut -f5 <<<"$chosen")
+  say "using $file: the newest dump that is not a safety copy ($(cut -f2 <<<"$chosen"), taken $(cut -f1 <<<"$chosen") UTC, schema $(cut -f4 <<<"$chosen"))"
+  skipped=$(awk -F '\t' -v t="$(cut -f1 <<<"$chosen")" '$1 > t { print "  skipped " $2 ": " $5 }' <<<"$listing")
+  [[ -z $skipped ]] || say "newer safety copies, not chosen (name one to restore it):"$'\n'"$skipped"
 fi
 [[ -r $file ]] || fail "cannot read $file"
-gzip -t "$file" 2>/dev/null || fail "$file is not a complete gzip file"
-emergency="$backup_dir/emergency_backup_$(date +%Y%m%d_%H%M%S).sql.gz"
+gzip -t "$file" 2>/dev/null || fail "$file is not a complete gzip file (truncated or corrupt); nothing was changed"
+label=$(gunzip -c "$file" 2>/dev/null | head -n1 || true)
+if [[ $label == "-- tautaurun-backup: "* ]]; then
+  dump_database=$(sed -n 's/.*\<database=\([^ ]*\).*/\1/p' <<<"$label")
+  dump_schema=$(sed -n 's/.*\<schema=\([0-9]*\).*/\1/p' <<<"$label")
+  [[ $dump_database == "$PGDATABASE" ]] || fail "$file is a dump of database $dump_database, not $PGDATABASE; nothing was changed"
+  release_schema=$("$cli" schema-version 2>/dev/null) || fail "cannot ask this release for its schema version ($cli schema-version)"
+  if ((dump_schema > release_schema)); then
+    fail "$file has schema version $dump_schema, newer than this release's $release_schema: install a release with migration $dump_schema first; nothing was changed"
+  fi
+else
+  # Dumps of plain pg_dump (the plan's emergency dump, older dumps of backup.sh): restored inside a
+  # transaction that first drops every table, so they need no --clean of their own.
+  # gunzip's own status ignored: grep -q closing the pipe early ends it.
+  { gunzip -c "$file" 2>/dev/null || true; } | grep -q -m1 '^CREATE TABLE public\.participants ' ||
+    fail "$file holds no participants table: not a dump of $PGDATABASE; nothing was changed"
+fi
 say "restoring $file into database $PGDATABASE on ${PGHOST}"
 
 take_emergency_backup() {
-  if ! { pg_dump --clean --if-exists --no-owner --no-privileges | gzip >"$emergency.partial" &&
-    gzip -t "$emergency.partial" && mv "$emergency.partial" "$emergency"; }; then
-    rm -f "$emergency.partial"
+  local output
+  output=$(bash "$backup_sh" --reason emergency 2>&1) || {
+    echo "$output" >&2
     fail "the emergency backup failed; nothing was restored (start the service again with: $TAUTAURUN_START_CMD)"
-  fi
-  say "emergency backup of the current state: $emergency"
+  }
+  say "emergency backup of the current state: $(sed -n 's/^backup.sh: wrote \([^ ]*\) .*/\1/p' <<<"$output")"
 }
 
-# One transaction: if any statement fails, the database stays exactly as it was.
+# One transaction: if any statement fails, the database stays exactly as it was. backup.sh's dumps
+# carry their own (and ON_ERROR_STOP); others get one here, with every table dropped first.
 restore_dump() {
   local errors
   errors=$(mktemp)
-  if ! gunzip -c "$file" | psql -X -q -v ON_ERROR_STOP=1 --single-transaction >/dev/null 2>"$errors"; then
+  if ! if [[ $label == "-- tautaurun-backup: "* ]]; then gunzip -c "$file"; else
+    printf 'BEGIN;\n'; cat "$drop_tables_sql"; gunzip -c "$file"; printf 'COMMIT;\n'; fi |
+    psql -X -q -v ON_ERROR_STOP=1 >/dev/null 2>"$errors"; then
     say "$(grep -m1 ERROR "$errors" || tail -n1 "$errors")"
     rm -f "$errors"
     start_service || true
@@ -73,14 +110,14 @@ verify_counts() {
   query=$(awk -F '\t' -v q="'" '{ printf "%sSELECT %s%s%s || E%s\\t%s || count(*) FROM %s\n",
     (NR > 1 ? "UNION ALL " : ""), q, $1, q, q, q, $1 }' "$counts")
   if ! diff <(sort "$counts") <(psql -X -A -t -c "$query" | sort) >&2; then
-    fail "the restored tables differ from the dump's counts (< dump time, > now); the service stays stopped (emergency backup: $emergency)"
+    fail "the restored tables differ from the dump's counts (< dump time, > now); the service stays stopped (the emergency backup is in $BACKUP_DIR)"
   fi
   say "  all $(wc -l <"$counts") tables have the row counts of dump time"
 }
 
 started=$EPOCHREALTIME
 step "stop the service ($TAUTAURUN_STOP_CMD)" stop_service
-step "emergency backup of the current database to $emergency" take_emergency_backup
+step "emergency backup of the current database (backup.sh --reason emergency)" take_emergency_backup
 step "restore $file (one transaction)" restore_dump
 step "verify the restored row counts" verify_counts
 step "start the service ($TAUTAURUN_START_CMD)" start_service

@@ -13,7 +13,8 @@ source "$(dirname "$0")/lib/steps.sh"
 
 home=${TAUTAURUN_HOME:-/opt/tautaurun}
 cli=${TAUTAURUN_CLI:-/usr/local/bin/tautaurun}
-: "${TAUTAURUN_BACKUP_CMD:=runuser -u tautaurun -- /bin/bash $home/current/backup.sh}"
+# Labelled rollback-safety: it holds the state rolled back from, so restore.sh never picks it by default.
+: "${TAUTAURUN_BACKUP_CMD:=runuser -u tautaurun -- /bin/bash $home/current/backup.sh --reason rollback-safety}"
 usage="usage: rollback.sh [--migrate-down-to N] [--dry-run]"
 down_to=""
 while [[ $# -gt 0 ]]; do

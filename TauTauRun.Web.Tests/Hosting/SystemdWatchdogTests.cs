@@ -3,7 +3,11 @@ using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Hosting;
 
-/// <summary>The app feeds systemd's watchdog (WatchdogSec= sets WATCHDOG_USEC) only while it is healthy.</summary>
+/// <summary>
+/// The app feeds systemd's watchdog (WatchdogSec= sets WATCHDOG_USEC) while the process runs, whatever the
+/// database's state: a restart cannot fix the database. (A hung process stops feeding it: the
+/// real-systemd test, SystemdRecoveryTests, stops one with SIGSTOP.)
+/// </summary>
 public sealed class SystemdWatchdogTests : DatabaseTest
 {
     private static readonly TimeSpan WatchdogSec = TimeSpan.FromSeconds(2);
@@ -21,7 +25,7 @@ public sealed class SystemdWatchdogTests : DatabaseTest
     }
 
     [Test]
-    public async Task Sends_no_heartbeat_while_the_database_is_unreachable()
+    public async Task Keeps_feeding_the_watchdog_while_the_database_is_unreachable()
     {
         var closedPort = LocalCluster.FreeTcpPort();
         var environment = new Dictionary<string, string>(Watchdog)
@@ -31,8 +35,9 @@ public sealed class SystemdWatchdogTests : DatabaseTest
         using var systemd = FakeSystemd.Start(environment);
 
         Assert.That(await systemd.ReceiveAsync(), Is.EqualTo("READY=1"), await ErrorSoFar(systemd));
-        // Two whole intervals of silence: systemd would restart the service.
-        Assert.ThrowsAsync(Is.InstanceOf<OperationCanceledException>(), () => systemd.ReceiveAsync(within: 2 * WatchdogSec));
+        // Beats keep coming, each in time, while every health check fails: no restart loop.
+        for (var beat = 0; beat < 4; beat++)
+            Assert.That(await systemd.ReceiveAsync(within: WatchdogSec), Is.EqualTo("WATCHDOG=1"), $"beat {beat + 1}");
     }
 
     private static async Task<string> ErrorSoFar(FakeSystemd systemd) =>

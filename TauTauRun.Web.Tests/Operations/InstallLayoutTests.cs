@@ -22,7 +22,9 @@ public sealed class InstallLayoutTests
             "opt/tautaurun/releases/1.0.0/deploy/restore.sh", "opt/tautaurun/releases/1.0.0/deploy/lib/steps.sh",
             "opt/tautaurun/releases/1.0.0/docs/OPERATIONS.md", "etc/systemd/system/tautaurun-api.service",
             "etc/systemd/system/tautaurun-backup.service", "etc/systemd/system/tautaurun-backup.timer",
-            "etc/cron.d/tautaurun-backup", "usr/local/bin/tautaurun", "etc/tautaurun/tautaurun.env",
+            "etc/cron.d/tautaurun-backup", "usr/local/bin/tautaurun", "etc/tautaurun/tautaurun.env", "etc/tautaurun/backup.env",
+            "etc/systemd/system/tautaurun-backup-verify.timer", "etc/systemd/system/tautaurun-alarm@.service",
+            "opt/tautaurun/releases/1.0.0/deploy/backup-job.sh", "opt/tautaurun/releases/1.0.0/deploy/lib/drop-tables.sql",
         })
             Assert.That(File.Exists(At(file)), Is.True, file);
         Assert.That(Directory.Exists(At("opt/tautaurun/backups")) && Directory.Exists(At("var/log/tautaurun")), Is.True);
@@ -42,5 +44,34 @@ public sealed class InstallLayoutTests
         Assert.That(new FileInfo(At("opt/tautaurun/previous")).LinkTarget, Is.EqualTo("releases/1.0.0"),
             "installing the same release twice does not lose the one to roll back to");
         Assert.That(Directory.GetDirectories(At("opt/tautaurun/releases")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "1.0.0", "1.1.0" }));
+    }
+
+    [Test]
+    public async Task A_plain_upgrade_after_a_timer_install_keeps_the_timers_and_backup_env_and_cron_is_only_taken_when_asked()
+    {
+        var root = Path.Combine(TestDatabase.TempRoot, "install", Guid.NewGuid().ToString("N"));
+        var published = Path.GetDirectoryName(PublishedApp.Dll)!;
+        Task<Shell.Result> InstallAsync(string version, params string[] more) => Shell.RunScriptAsync("deploy/install.sh",
+            ["--root", root, "--published", published, "--version", version, .. more], new Dictionary<string, string>());
+        string At(string path) => Path.Combine(root, path);
+
+        var timer = await InstallAsync("1.0.0", "--timer");
+        Assert.That(timer.ExitCode, Is.Zero, timer.All);
+        Assert.That(File.Exists(At("etc/cron.d/tautaurun-backup")), Is.False);
+        const string offsite = "TAUTAURUN_S3_BUCKET=my-offsite-bucket\n";
+        await File.AppendAllTextAsync(At("etc/tautaurun/backup.env"), offsite);
+
+        var plain = await InstallAsync("1.1.0");
+
+        Assert.That(plain.ExitCode, Is.Zero, plain.All);
+        Assert.That(plain.Error, Does.Contain("backups scheduled by timers"));
+        Assert.That(File.Exists(At("etc/cron.d/tautaurun-backup")), Is.False, "the upgrade kept the timers");
+        Assert.That(await File.ReadAllTextAsync(At("etc/tautaurun/backup.env")), Does.EndWith(offsite), "backup.env is kept");
+        Assert.That(File.GetUnixFileMode(At("etc/tautaurun/backup.env")), Is.EqualTo((UnixFileMode)0b110_100_000), "0640");
+
+        var cron = await InstallAsync("1.2.0", "--cron");
+        Assert.That(cron.ExitCode, Is.Zero, cron.All);
+        Assert.That(File.ReadAllText(At("etc/cron.d/tautaurun-backup")), Does.Contain("backup-job.sh --cron nightly"));
+        Assert.That(await File.ReadAllTextAsync(At("etc/tautaurun/backup.env")), Does.EndWith(offsite));
     }
 }

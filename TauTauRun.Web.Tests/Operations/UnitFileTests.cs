@@ -7,7 +7,12 @@ namespace TauTauRun.Web.Tests.Operations;
 /// <summary>systemd's own checks of the unit files, run on the files in the repository.</summary>
 public sealed partial class UnitFileTests
 {
-    private static readonly string[] Units = ["tautaurun-api.service", "deploy/tautaurun-backup.service", "deploy/tautaurun-backup.timer"];
+    private static readonly string[] Units =
+    [
+        "tautaurun-api.service", "deploy/tautaurun-backup.service", "deploy/tautaurun-backup.timer",
+        "deploy/tautaurun-backup-verify.service", "deploy/tautaurun-backup-verify.timer", "deploy/tautaurun-pitr-backup@.service",
+        "deploy/tautaurun-pitr-full.timer", "deploy/tautaurun-pitr-diff.timer", "deploy/tautaurun-alarm@.service",
+    ];
 
     private static string PathOf(string unit) => Path.Combine(PublishedApp.RepositoryRoot(), unit);
 
@@ -38,7 +43,7 @@ public sealed partial class UnitFileTests
 
         Assert.That(unit, Does.Contain("\nType=notify\n").And.Contain("\nUser=tautaurun\n")
             .And.Contain("\nEnvironmentFile=/etc/tautaurun/tautaurun.env\n").And.Contain("\nRestart=on-failure\n")
-            .And.Match(@"\nWatchdogSec=\d+").And.Contain("\nLogsDirectory=tautaurun\n").And.Contain("\nStateDirectory=tautaurun\n")
+            .And.Match(@"\nWatchdogSec=\d+").And.Contain("\nWatchdogSignal=SIGKILL\n").And.Contain("\nLogsDirectory=tautaurun\n").And.Contain("\nStateDirectory=tautaurun\n")
             .And.Contain("\nAlias=tautaurun-frontend.service\n"));
         Assert.That(unit, Does.Not.Contain("MemoryDenyWriteExecute=").And.Not.Contain("Password").And.Not.Contain("PGPASSWORD"));
     }

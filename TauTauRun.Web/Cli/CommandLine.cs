@@ -14,7 +14,7 @@ public static class CommandLine
     private static readonly ICommand[] Commands =
     [
         new MigrateCommand(), new VerifyDbCommand(), new ResendFailedEmailsCommand(), new CreateAdminCommand(),
-        new RevokeSessionsCommand(), new RotateKeysCommand(),
+        new RevokeSessionsCommand(), new RotateKeysCommand(), new SchemaVersionCommand(), new NotifyAdminsCommand(),
     ];
 
     /// <summary>A first word that is not an option (<c>--urls …</c>) names a command.</summary>

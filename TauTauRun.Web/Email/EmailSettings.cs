@@ -49,13 +49,18 @@ public sealed class EmailSettings
         };
     }
 
-    private static SecureSocketOptions ParseSecurity(string? value) => value?.ToLowerInvariant() switch
+    /// <summary>SMTP_SECURITY's values, the one list that messages, the env template and its test use.</summary>
+    public static IReadOnlyDictionary<string, SecureSocketOptions> SecurityValues { get; } = new Dictionary<string, SecureSocketOptions>
     {
-        null or "starttls" => SecureSocketOptions.StartTls,
-        "ssl" => SecureSocketOptions.SslOnConnect,
-        "none" => SecureSocketOptions.None,
-        _ => throw new StartupException($"SMTP_SECURITY '{value}' is not one of none, starttls, ssl"),
+        ["starttls"] = SecureSocketOptions.StartTls,
+        ["ssl"] = SecureSocketOptions.SslOnConnect,
+        ["none"] = SecureSocketOptions.None,
     };
+
+    private static SecureSocketOptions ParseSecurity(string? value) =>
+        value is null ? SecureSocketOptions.StartTls
+        : SecurityValues.TryGetValue(value.ToLowerInvariant(), out var security) ? security
+        : throw new StartupException($"SMTP_SECURITY '{value}' is not one of {string.Join(", ", SecurityValues.Keys)}");
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -9,7 +9,9 @@ public static class HealthEndpoint
 {
     public static IServiceCollection AddTauTauRunHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<BackupHealthCheck>("backups")
+            .AddCheck<WalArchiveHealthCheck>("wal_archive");
         return services;
     }
 

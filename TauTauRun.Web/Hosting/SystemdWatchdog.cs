@@ -5,9 +5,12 @@ namespace TauTauRun.Web.Hosting;
 
 /// <summary>
 /// Feeds systemd's watchdog (<c>WatchdogSec=</c> in the unit, which sets <c>WATCHDOG_USEC</c>): sends
-/// <c>WATCHDOG=1</c> at half the interval, but only while the health checks pass, so a process that
-/// still runs but cannot serve (hung, or cut off from its database) is restarted by systemd. The
-/// framework's systemd support announces READY and STOPPING but has no heartbeat.
+/// <c>WATCHDOG=1</c> at half the interval for as long as this process runs its timers on the thread
+/// pool, whatever the database's state. A restart cannot fix a database that is down or a schema that
+/// is behind (/health reports those), and restarting for them only turned an outage into a restart
+/// loop; a process that no longer runs (hung, stopped, its thread pool starved) stops the beats, and
+/// systemd ends it (<c>WatchdogSignal=SIGKILL</c> in the unit) and starts it again. The framework's
+/// systemd support announces READY and STOPPING but has no heartbeat.
 /// </summary>
 internal sealed class SystemdWatchdog(
     IServiceProvider services, HealthCheckService health, IHostApplicationLifetime lifetime, ILogger<SystemdWatchdog> logger)
@@ -21,20 +24,34 @@ internal sealed class SystemdWatchdog(
             return;
         if (!await StartedAsync(stoppingToken))
             return;
-        logger.LogInformation("Systemd watchdog: a heartbeat every {Seconds:0.###} s while healthy", interval.TotalSeconds);
+        logger.LogInformation("Systemd watchdog: a heartbeat every {Seconds:0.###} s while the process runs", interval.TotalSeconds);
         using var timer = new PeriodicTimer(interval);
         var wasHealthy = true;
-        do
+        // After a first interval: READY=1 goes first.
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var report = await health.CheckHealthAsync(stoppingToken);
-            var healthy = report.Status != HealthStatus.Unhealthy;
-            if (healthy)
-                notifier.Notify(new ServiceState("WATCHDOG=1"));
-            else if (wasHealthy)
-                logger.LogWarning("Systemd watchdog: unhealthy, heartbeats paused; systemd restarts the service if this lasts");
+            notifier.Notify(new ServiceState("WATCHDOG=1"));
+            // Only said, not acted on: the operator sees in the journal why /health answers 503.
+            // Bounded, so a slow database cannot delay the next heartbeat.
+            var healthy = await HealthyAsync(interval, stoppingToken);
+            if (healthy != wasHealthy)
+                logger.Log(healthy ? LogLevel.Information : LogLevel.Warning, healthy
+                    ? "Systemd watchdog: healthy again"
+                    : "Systemd watchdog: unhealthy (see /health); heartbeats go on, as a restart would not help");
             wasHealthy = healthy;
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<bool> HealthyAsync(TimeSpan within, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return (await health.CheckHealthAsync(stoppingToken).WaitAsync(within, stoppingToken)).Status != HealthStatus.Unhealthy;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Half of WATCHDOG_USEC, when it is set for this process (WATCHDOG_PID, if present, names it).</summary>

@@ -23,7 +23,7 @@ for _ in 1 2; do
   pg_dump "$db" | gzip >"$BENCH_WORK/bare.sql.gz"
   bare_times+=("$(seconds_since "$started")")
   started=$EPOCHREALTIME
-  "$BENCH_ROOT/backup.sh" 2>>"$BENCH_WORK/05-backup.log"
+  "$BENCH_ROOT/backup.sh" --reason nightly 2>>"$BENCH_WORK/05-backup.log"
   script_times+=("$(seconds_since "$started")")
 done
 dump=$(find "$backups" -name "${db}_*.sql.gz" | sort | tail -n 1)
@@ -50,6 +50,10 @@ dotnet $BENCH_APP --urls http://127.0.0.1:$port >>$BENCH_WORK/logs/05-service/co
 # tail --pid returns when the process is gone: a wait on the exit, not a sleep.
 export TAUTAURUN_STOP_CMD="kill \$(cat $pid_file) && tail --pid=\$(cat $pid_file) -f /dev/null"
 export TAUTAURUN_HEALTH_URL=http://127.0.0.1:$port/health
+# The release's command line, as /usr/local/bin/tautaurun is on a server (restore.sh asks its schema version).
+printf '#!/bin/bash\nexec env ConnectionStrings__Default=%q TauTauRun__LogDirectory=%q dotnet %q "$@"\n' \
+  "$connection" "$BENCH_WORK/logs/05-cli" "$BENCH_APP" >"$BENCH_WORK/tautaurun" && chmod +x "$BENCH_WORK/tautaurun"
+export TAUTAURUN_CLI=$BENCH_WORK/tautaurun
 bash -c "$TAUTAURUN_START_CMD"
 bench_track "$(cat "$pid_file")"
 bench_wait_http "$TAUTAURUN_HEALTH_URL" "$(cat "$pid_file")" 60

@@ -36,4 +36,20 @@ need_operations_tools() {
   need /usr/sbin/nginx nginx
   need /usr/bin/age age
   need /usr/bin/pigz pigz
+  need /usr/bin/aws awscli --no-install-recommends
+  need_s3rver
+}
+
+# A real S3-compatible server for the offsite-copy test: npm's s3rver, in a cache outside the checkout.
+need_s3rver() {
+  local cache=${TAUTAURUN_CONTAINER_CACHE:-/var/cache/tautaurun-test}/s3rver-3.7.1
+  [[ -x $cache/node_modules/.bin/s3rver ]] && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "error: $cache is missing s3rver: run 'sudo npm install --prefix $cache s3rver@3.7.1', then run this again" >&2
+    exit 1
+  fi
+  need /usr/bin/npm npm --no-install-recommends
+  echo "Installing s3rver 3.7.1 into $cache..." >&2
+  mkdir -p "$cache"
+  npm install --no-audit --no-fund --prefix "$cache" s3rver@3.7.1 >&2
 }

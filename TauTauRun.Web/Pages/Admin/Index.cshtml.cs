@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Registration;
@@ -8,9 +9,9 @@ namespace TauTauRun.Web.Pages.Admin;
 
 /// <summary>
 /// The dashboard: places per race, money expected and received, T-shirt sizes to order, how the mail
-/// is doing, and registrations per day. Five small aggregate queries; nothing here changes data.
+/// is doing, registrations per day, and the backups (the same checks as /health). Five small aggregate queries; nothing here changes data.
 /// </summary>
-public sealed class DashboardModel(NpgsqlDataSource dataSource) : PageModel
+public sealed class DashboardModel(NpgsqlDataSource dataSource, HealthCheckService health) : PageModel
 {
     public AdminState Admin { get; private set; } = null!;
     public IReadOnlyList<RaceRow> Races { get; private set; } = [];
@@ -18,6 +19,7 @@ public sealed class DashboardModel(NpgsqlDataSource dataSource) : PageModel
     public IReadOnlyList<(string Size, long Count)> Shirts { get; private set; } = [];
     public IReadOnlyList<(string Status, long Count)> Emails { get; private set; } = [];
     public RegistrationChart Chart { get; private set; } = new([]);
+    public IReadOnlyList<(string Check, HealthReportEntry Entry)> Backups { get; private set; } = [];
 
     private static readonly string HoldsPlace = ParticipantStatus.SqlList(ParticipantStatus.HoldsPlace);
     private static readonly string AwaitsPayment = ParticipantStatus.SqlList(ParticipantStatus.AwaitsPayment);
@@ -25,6 +27,8 @@ public sealed class DashboardModel(NpgsqlDataSource dataSource) : PageModel
     public async Task OnGetAsync()
     {
         Admin = AdminSessions.Current(HttpContext)!;
+        Backups = (await health.CheckHealthAsync(check => check.Name is "backups" or "wal_archive"))
+            .Entries.Select(entry => (entry.Key, entry.Value)).ToList();
         await using var connection = await dataSource.OpenConnectionAsync();
         Races = (await connection.QueryAsync<RaceRow>($"""
             SELECT c.id, c.name, c.capacity,

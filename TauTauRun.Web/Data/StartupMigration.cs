@@ -1,0 +1,67 @@
+using Npgsql;
+
+namespace TauTauRun.Web.Data;
+
+/// <summary>
+/// Brings the schema up to this release's migrations when the service starts, so that after a restore
+/// of an older dump `systemctl start tautaurun-api` is all it takes. The migrations run under a
+/// PostgreSQL advisory lock: several instances starting at once migrate one after the other (the
+/// later ones find nothing to do). A schema newer than this release is left alone (an application
+/// rollback runs the older release on it); a database that is down at start is tried again every
+/// few seconds until it answers. <c>TauTauRun:MigrateOnStart=false</c> turns it off.
+/// </summary>
+internal sealed class StartupMigration(IConfiguration configuration, ILogger<StartupMigration> logger) : BackgroundService
+{
+    /// <summary>The advisory lock's key: any fixed number that nothing else in the database uses.</summary>
+    public const long LockKey = 0x7461_7574_6175;
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+    private bool done;
+
+    /// <summary>The first try, before the server takes requests (hosted services start first).</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        done = !configuration.GetValue("TauTauRun:MigrateOnStart", true) || await TryMigrateAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!done)
+        {
+            await Task.Delay(RetryInterval, stoppingToken);
+            done = await TryMigrateAsync(stoppingToken);
+        }
+    }
+
+    private async Task<bool> TryMigrateAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = Database.ConnectionString(configuration);
+        try
+        {
+            await using var connection = new NpgsqlConnection(
+                new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", connection))
+            {
+                lockCommand.CommandTimeout = 0; // another instance may be migrating: wait for it
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            }
+            // The lock is the session's: it goes with the connection, even if a migration throws.
+            using var migrator = new SchemaMigrator(connectionString);
+            var before = migrator.CurrentVersion();
+            if (before < SchemaMigrator.LatestVersion)
+            {
+                migrator.MigrateUp();
+                logger.LogWarning("Schema migrated at start from version {Before} to {After}", before, migrator.CurrentVersion());
+            }
+            else if (before > SchemaMigrator.LatestVersion)
+                logger.LogWarning("Schema at version {Version}, newer than this release's {Release}: left as it is", before, SchemaMigrator.LatestVersion);
+            return true;
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogWarning("Schema check at start: database unreachable ({Reason}); trying again in {Seconds} s", e.Message, RetryInterval.TotalSeconds);
+            return false;
+        }
+    }
+}
