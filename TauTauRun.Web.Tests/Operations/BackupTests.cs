@@ -147,7 +147,7 @@ public sealed class BackupTests
         // A closed local port stands in for an unreachable S3: nothing leaves this machine.
         environment["TAUTAURUN_S3_BUCKET"] = "tautaurun-backups";
         environment["TAUTAURUN_AGE_RECIPIENT"] = (await OffsiteCopyTests.NewAgeKeyAsync(backupDirectory + "-key")).Recipient;
-        environment["AWS_ENDPOINT_URL"] = $"http://127.0.0.1:{Development.LocalCluster.FreeTcpPort()}";
+        environment["AWS_ENDPOINT_URL"] = $"http://127.0.0.1:{Web.Development.LocalCluster.FreeTcpPort()}";
         environment["AWS_ACCESS_KEY_ID"] = "test";
         environment["AWS_SECRET_ACCESS_KEY"] = "test";
         environment["AWS_DEFAULT_REGION"] = "eu-central-1";
