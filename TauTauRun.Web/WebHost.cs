@@ -82,6 +82,7 @@ public static class WebHost
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error");
         app.UseRouting();
+        app.UseTauTauRunMetrics();
         app.UseTauTauRunAdmin();
         app.UseRequestSizeGuard();
         app.MapStaticAssets();

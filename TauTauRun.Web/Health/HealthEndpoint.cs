@@ -21,6 +21,10 @@ public static class HealthEndpoint
     {
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
+        // Through nginx (which the forwarded-headers middleware records as X-Original-For) the world
+        // sees the status only; the checks' details are for this machine's operators and monitoring.
+        if (context.Request.Headers.ContainsKey("X-Original-For"))
+            return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }));
         var body = new
         {
             status = report.Status.ToString(),
