@@ -9,7 +9,7 @@ public static class HealthEndpoint
 {
     public static IServiceCollection AddTauTauRunHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<StandbyHealthCheck>("standby");
         return services;
     }
 
