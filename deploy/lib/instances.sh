@@ -7,7 +7,7 @@
 : "${TAUTAURUN_UNIT_DIR:=/etc/systemd/system}"
 : "${TAUTAURUN_UPSTREAM:=/etc/nginx/tautaurun/upstream.conf}"
 : "${TAUTAURUN_NGINX_PID:=/run/nginx.pid}"
-: "${TAUTAURUN_NGINX_RELOAD_CMD:=nginx -s reload}"
+: "${TAUTAURUN_NGINX_RELOAD_CMD:=systemctl reload nginx}"
 : "${TAUTAURUN_FIRST_PORT:=8080}"
 : "${TAUTAURUN_INSTANCE_HEALTH_TIMEOUT:=90}"
 
@@ -56,8 +56,9 @@ start_instances() {
     if systemctl is-active --quiet "tautaurun-api@$port.service"; then running=yes; fi
   done
   [[ $running == no ]] || roll_instances
-  # Starts any instance not running yet and waits for them (they are ordered Before= the group).
-  systemctl start tautaurun-api.service
+  # The group (which waits for its instances), and by name any instance added to a running group.
+  # shellcheck disable=SC2046 # one unit a word
+  systemctl start tautaurun-api.service $(instance_ports | sed 's|.*|tautaurun-api@&.service|')
   for port in $(instance_ports); do wait_for_instance "$port"; done
   say "tautaurun-api is running: $(instance_ports | sed 's|^|http://localhost:|; s|$|/health|' | paste -sd ' ') answer 200"
 }

@@ -75,8 +75,11 @@ publish_checkout() {
 
 # The install's last lines: what the sysadmin does next, skipping what the database shows is done.
 next_steps() {
-  local site=http://localhost:$TAUTAURUN_FIRST_PORT admins=0 races=0
-  [[ -z $domain ]] || site=https://$domain
+  local site=http://localhost:$TAUTAURUN_FIRST_PORT admins=0 races=0 served=$domain
+  # Without --domain, the domain of the nginx site an earlier run set up.
+  [[ -n $served || ! -f /etc/nginx/sites-available/tautaurun.conf ]] ||
+    served=$(awk '$1 == "server_name" { sub(";", "", $2); print $2; exit }' /etc/nginx/sites-available/tautaurun.conf)
+  [[ -z $served ]] || site=https://$served
   if [[ $system == yes ]]; then
     admins=$(runuser -u postgres -- psql -X -A -t -d tau_tau_run_prod -c "SELECT count(*) FROM admins" 2>/dev/null || echo 0)
     races=$(runuser -u postgres -- psql -X -A -t -d tau_tau_run_prod -c "SELECT count(*) FROM race_categories" 2>/dev/null || echo 0)
