@@ -87,6 +87,7 @@ public static class WebService
             app.UseExceptionHandler("/Error");
         app.UseRouting();
         app.UseTauTauRunHttp();
+        app.UseTauTauRunMetrics();
         app.UseTauTauRunAdmin();
         app.UseRequestSizeGuard();
         app.MapStaticAssets();

@@ -3,7 +3,11 @@
 # exists is kept (user, database, /etc/tautaurun/tautaurun.env), a new release is added beside the old
 # ones and `current` switches to it, with `previous` left for deploy/rollback.sh.
 #
-# Usage: deploy/install.sh [--version NAME] [--published DIR] [--cron | --timer] [--no-start] [--root DIR]
+# Usage: deploy/install.sh [--domain NAME] [--instances N] [--version NAME] [--published DIR] [--cron | --timer] [--no-start] [--root DIR]
+#   --domain NAME    put nginx in front with HTTPS for NAME (certbot's certificate when NAME resolves,
+#                    self-signed otherwise); later runs keep the nginx site as it is without it
+#   --instances N    run N app instances (ports 8080, 8081, ...; default: as many as now, else 2 on a
+#                    machine with 2 or more cores); an upgrade restarts them one at a time
 #   --version NAME   the release's folder name (default: the checkout's `git describe`, else a timestamp)
 #   --published DIR  install this `dotnet publish` output instead of publishing the checkout
 #   --cron, --timer  schedule backups with /etc/cron.d (the first install's default) or with systemd
@@ -11,7 +15,9 @@
 #   --no-start       do not (re)start the service
 #   --root DIR       lay the files out under DIR and skip what touches the system (user, PostgreSQL,
 #                    migrations, systemctl), so the layout can be checked without root
-# Needs: root, the .NET 10 runtime at /usr/bin/dotnet (the SDK to publish), postgresql, pgbackrest, curl.
+# Needs: root, the .NET 10 SDK (found where Microsoft's and Debian's packages put it; the runtime is
+# enough with --published), postgresql, pgbackrest, curl, and for --domain nginx and openssl. All are
+# checked before anything changes.
 set -euo pipefail
 umask 022
 
@@ -21,9 +27,13 @@ version=""
 published=""
 schedule=""
 start=yes
-usage="usage: deploy/install.sh [--version NAME] [--published DIR] [--cron | --timer] [--no-start] [--root DIR]"
+domain=""
+instances=""
+usage="usage: deploy/install.sh [--domain NAME] [--instances N] [--version NAME] [--published DIR] [--cron | --timer] [--no-start] [--root DIR]"
 while [[ $# -gt 0 ]]; do
   case $1 in
+    --domain) domain=${2:?$usage}; shift 2 ;;
+    --instances) instances=${2:?$usage}; shift 2 ;;
     --version) version=${2:?$usage}; shift 2 ;;
     --published) published=$(cd "${2:?$usage}" && pwd); shift 2 ;;
     --cron) schedule=cron; shift ;;
@@ -39,8 +49,15 @@ say() { echo "install.sh: $*" >&2; }
 fail() { echo "install.sh: error: $*" >&2; exit 1; }
 system=yes
 [[ $root == / ]] || system=no
+root=$(realpath -m "$root")
 root=${root%/}
-[[ $system == no || $(id -u) -eq 0 ]] || fail "run as root (sudo deploy/install.sh), or with --root DIR to try the layout"
+# From /: runuser -u postgres would otherwise complain that it cannot enter the caller's folder.
+cd /
+for lib in prerequisites instances nginx; do
+  # shellcheck source=/dev/null
+  source "$checkout/deploy/lib/$lib.sh"
+done
+check_prerequisites
 [[ $version =~ ^[A-Za-z0-9._-]*$ ]] || fail "--version may hold letters, digits, '.', '_' and '-' only"
 if [[ -z $version ]]; then
   version=$(git -C "$checkout" describe --always --tags --dirty 2>/dev/null || true)
@@ -118,13 +135,12 @@ install_release() {
   if [[ -n $published ]]; then
     cp -a "$published/." "$staging/"
   else
-    say "publishing the checkout (dotnet publish -c Release)..."
-    dotnet publish "$checkout/TauTauRun.Web" -c Release -o "$staging" --nologo -v quiet >&2 ||
-      fail "dotnet publish failed (output above)"
+    publish_checkout "$staging"
   fi
   # The operations tools travel with the release, so `current` always has matching ones.
-  mkdir -p "$staging/deploy/lib" "$staging/docs"
-  cp "$checkout/backup.sh" "$checkout/tautaurun-api.service" "$staging/"
+  mkdir -p "$staging/deploy/lib" "$staging/deploy/nginx" "$staging/docs"
+  cp "$checkout/backup.sh" "$checkout/tautaurun-api.service" "$checkout/tautaurun-api@.service" "$staging/"
+  cp "$checkout"/deploy/nginx/* "$staging/deploy/nginx/"
   cp "$checkout"/deploy/*.sh "$checkout"/deploy/tautaurun-backup.* "$staging/deploy/"
   cp "$checkout"/deploy/lib/*.sh "$checkout"/deploy/lib/*.sql "$staging/deploy/lib/"
   cp "$checkout/docs/OPERATIONS.md" "$staging/docs/"
@@ -148,7 +164,7 @@ switch_current() {
 }
 
 install_system_files() {
-  install -m 0644 "$checkout/tautaurun-api.service" "$root/etc/systemd/system/"
+  install -m 0644 "$checkout/tautaurun-api.service" "$checkout/tautaurun-api@.service" "$root/etc/systemd/system/"
   install -m 0755 "$checkout/deploy/tautaurun-cli.sh" "$root/usr/local/bin/tautaurun"
   install_backup_units
 }
@@ -156,19 +172,23 @@ install_system_files() {
 enable_units() {
   systemctl daemon-reload
   systemctl enable --quiet tautaurun-api.service
+  enable_instances "${instances:-$(default_instances)}"
   enable_backup_timers
 }
 
-start_service() {
-  systemctl restart tautaurun-api.service
-  local deadline=$((SECONDS + 90))
-  until curl -fsS -o /dev/null --max-time 5 http://localhost:8080/health 2>/dev/null; do
-    ((SECONDS < deadline)) || fail "the service did not become healthy: see 'journalctl -u tautaurun-api -n 50'"
-    sleep 0.5
-  done
-  say "tautaurun-api is running and http://localhost:8080/health answers 200"
+# nginx: set up with --domain; otherwise an existing site's upstream follows the instances.
+front_door() {
+  if [[ -n $domain ]]; then
+    # shellcheck disable=SC2046 # one port a word
+    setup_nginx "$domain" $(instance_ports)
+  elif [[ -f $TAUTAURUN_UPSTREAM ]]; then
+    # shellcheck disable=SC2046
+    write_upstream $(instance_ports)
+    nginx -t -q && systemctl reload nginx
+  fi
 }
 
+system_only "link /usr/bin/dotnet" link_dotnet
 system_only "create the user tautaurun" create_user
 create_directories
 write_settings
@@ -177,9 +197,12 @@ resolve_backup_schedule
 system_only "create the PostgreSQL role and database" create_database
 install_release
 switch_current
+system_only "retire a single-instance unit" retire_single_unit
 install_system_files
 system_only "migrate the database" "$root/usr/local/bin/tautaurun" migrate
 system_only "enable the units" enable_units
 system_only "set up point-in-time recovery (pgBackRest)" configure_pitr
-if [[ $start == yes ]]; then system_only "start the service" start_service; fi
+if [[ $start == yes ]]; then system_only "start the instances" start_instances; fi
+system_only "set up nginx" front_door
 say "done: release $version"
+next_steps

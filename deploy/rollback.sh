@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The plan's application rollback, without Docker: point /opt/tautaurun/current back at the release
-# `previous` names (and `previous` at the one rolled back from), restart, wait for /health.
+# `previous` names (and `previous` at the one rolled back from), restart the instances one at a time
+# (deploy/lib/instances.sh: no downtime behind nginx), wait for /health.
 # With --migrate-down-to N the schema first goes down to migration N, using the newer release's Down
 # migrations (they drop what they added, so a backup is taken first), with the service stopped.
 #
@@ -10,6 +11,8 @@
 set -euo pipefail
 # shellcheck source=deploy/lib/steps.sh
 source "$(dirname "$0")/lib/steps.sh"
+# shellcheck source=deploy/lib/instances.sh
+source "$(dirname "$0")/lib/instances.sh"
 
 home=${TAUTAURUN_HOME:-/opt/tautaurun}
 cli=${TAUTAURUN_CLI:-/usr/local/bin/tautaurun}
@@ -48,7 +51,7 @@ if [[ -n $down_to ]]; then
   step "start the service ($TAUTAURUN_START_CMD)" start_service
 else
   step "switch current to $to" switch_links
-  step "restart the service ($TAUTAURUN_RESTART_CMD)" restart_service
+  step "restart the instances one at a time, each out of nginx's upstream meanwhile" roll_instances
 fi
 step "wait for $TAUTAURUN_HEALTH_URL" wait_for_health
 [[ $dry_run == yes ]] || say "rolled back to $to in $(elapsed_since "$started") s"

@@ -45,6 +45,21 @@ public sealed class SystemdContainer : IAsyncDisposable
         return container;
     }
 
+    /// <summary>
+    /// Booted with what a sysadmin brings: the .NET SDK unpacked under /usr/share/dotnet (not on the
+    /// PATH), the checkout at /srv/checkout and the published app at /srv/release, all read-only.
+    /// </summary>
+    public static Task<SystemdContainer> BootWithReleaseAsync()
+    {
+        var dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        return BootAsync(new Dictionary<string, string>
+        {
+            [dotnetRoot] = "/usr/share/dotnet",
+            [PublishedApp.RepositoryRoot()] = "/srv/checkout",
+            [Path.GetDirectoryName(PublishedApp.Dll)!] = "/srv/release",
+        });
+    }
+
     /// <summary>One command line inside, as root, through bash (so the plan's pipes and $(…) work).</summary>
     public Task<Shell.Result> RunAsync(string commandLine, TimeSpan? timeout = null) =>
         Shell.RunAsync("nsenter", ["-t", leader, "-a", "bash", "-c", $"cd /root && {commandLine}"],

@@ -13,6 +13,8 @@ namespace TauTauRun.Web.Tests.Operations;
 [Category("SystemdContainer")]
 public sealed class BackupRecoveryContainerTests
 {
+    // The first of the instances install.sh enables; /health below is this instance's.
+    private const string Instance = "tautaurun-api@8080";
     private const string Health = "curl -fsS http://localhost:8080/health";
     // Shorter than the unit's 30 s so the test waits less; the behaviour is the same at any value.
     private const int WatchdogSec = 10;
@@ -79,9 +81,9 @@ public sealed class BackupRecoveryContainerTests
         Assert.That(await machine.MustAsync("ls /opt/tautaurun/backups"), Does.Match(@"_emergency\.sql\.gz"));
         await machine.MustAsync(Health);
 
-        // The watchdog, with a shorter WatchdogSec through a drop-in.
-        await machine.MustAsync($"mkdir -p /etc/systemd/system/tautaurun-api.service.d && printf '[Service]\\nWatchdogSec={WatchdogSec}\\n' " +
-                                "> /etc/systemd/system/tautaurun-api.service.d/watchdog.conf && systemctl daemon-reload && systemctl restart tautaurun-api");
+        // The watchdog, with a shorter WatchdogSec through a drop-in for every instance; the first one is watched.
+        await machine.MustAsync($"mkdir -p /etc/systemd/system/tautaurun-api@.service.d && printf '[Service]\\nWatchdogSec={WatchdogSec}\\n' " +
+                                "> /etc/systemd/system/tautaurun-api@.service.d/watchdog.conf && systemctl daemon-reload && systemctl restart tautaurun-api");
         await machine.EventuallyAsync(Health, TimeSpan.FromSeconds(60));
         await machine.MustAsync("echo ALARM_EMAIL_TO=ops@example.org >> /etc/tautaurun/tautaurun.env");
         var pid = await MainPidAsync(machine);
@@ -102,10 +104,10 @@ public sealed class BackupRecoveryContainerTests
         // A real hang: SIGSTOP. systemd's watchdog fires and SIGKILL ends the stopped process at once.
         clock.Restart();
         await machine.MustAsync($"kill -STOP {pid}");
-        await machine.EventuallyAsync($"[ \"$(systemctl show -p MainPID --value tautaurun-api)\" != {pid} ] && {Health}", TimeSpan.FromSeconds(WatchdogSec + 30));
+        await machine.EventuallyAsync($"[ \"$(systemctl show -p MainPID --value {Instance})\" != {pid} ] && {Health}", TimeSpan.FromSeconds(WatchdogSec + 30));
         Measured("SIGSTOP to healthy again");
         Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(WatchdogSec + 15), "within WatchdogSec and a few seconds");
-        Assert.That(await machine.MustAsync("journalctl -u tautaurun-api"), Does.Contain("Watchdog timeout"));
+        Assert.That(await machine.MustAsync($"journalctl -u {Instance}"), Does.Contain("Watchdog timeout"));
     }
 
     // Runners registered after T: the sample's shape, numbered on from 301.
@@ -118,5 +120,5 @@ public sealed class BackupRecoveryContainerTests
         """;
 
     private static async Task<string> MainPidAsync(SystemdContainer machine) =>
-        (await machine.MustAsync("systemctl show -p MainPID --value tautaurun-api")).Trim();
+        (await machine.MustAsync($"systemctl show -p MainPID --value {Instance}")).Trim();
 }

@@ -9,7 +9,7 @@ public sealed partial class UnitFileTests
 {
     private static readonly string[] Units =
     [
-        "tautaurun-api.service", "deploy/tautaurun-backup.service", "deploy/tautaurun-backup.timer",
+        "tautaurun-api.service", "tautaurun-api@.service", "deploy/tautaurun-backup.service", "deploy/tautaurun-backup.timer",
         "deploy/tautaurun-backup-verify.service", "deploy/tautaurun-backup-verify.timer", "deploy/tautaurun-pitr-backup@.service",
         "deploy/tautaurun-pitr-full.timer", "deploy/tautaurun-pitr-diff.timer", "deploy/tautaurun-alarm@.service",
     ];
@@ -28,7 +28,7 @@ public sealed partial class UnitFileTests
     [Test]
     public async Task The_service_is_hardened_to_an_exposure_of_2_or_less()
     {
-        var result = await Shell.RunAsync("systemd-analyze", ["security", "--offline=true", "--no-pager", PathOf("tautaurun-api.service")],
+        var result = await Shell.RunAsync("systemd-analyze", ["security", "--offline=true", "--no-pager", PathOf("tautaurun-api@.service")],
             new Dictionary<string, string>());
 
         var level = ExposureLevel().Match(result.Output);
@@ -39,12 +39,14 @@ public sealed partial class UnitFileTests
     [Test]
     public void The_service_runs_as_the_plan_expects_and_lets_the_jit_work()
     {
-        var unit = File.ReadAllText(PathOf("tautaurun-api.service"));
+        var unit = File.ReadAllText(PathOf("tautaurun-api@.service"));
+        var group = File.ReadAllText(PathOf("tautaurun-api.service"));
 
         Assert.That(unit, Does.Contain("\nType=notify\n").And.Contain("\nUser=tautaurun\n")
             .And.Contain("\nEnvironmentFile=/etc/tautaurun/tautaurun.env\n").And.Contain("\nRestart=on-failure\n")
             .And.Match(@"\nWatchdogSec=\d+").And.Contain("\nWatchdogSignal=SIGKILL\n").And.Contain("\nLogsDirectory=tautaurun\n").And.Contain("\nStateDirectory=tautaurun\n")
-            .And.Contain("\nAlias=tautaurun-frontend.service\n"));
+            .And.Contain("\nPartOf=tautaurun-api.service\n").And.Contain("--urls http://localhost:%i"));
+        Assert.That(group, Does.Contain("\nAlias=tautaurun-frontend.service\n").And.Contain("\nRemainAfterExit=yes\n"), "the plan's two names act on every instance");
         Assert.That(unit, Does.Not.Contain("MemoryDenyWriteExecute=").And.Not.Contain("Password").And.Not.Contain("PGPASSWORD"));
     }
 

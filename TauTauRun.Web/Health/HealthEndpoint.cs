@@ -10,6 +10,7 @@ public static class HealthEndpoint
     public static IServiceCollection AddTauTauRunHealthChecks(this IServiceCollection services)
     {
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<StandbyHealthCheck>("standby")
             .AddCheck<BackupHealthCheck>("backups")
             .AddCheck<WalArchiveHealthCheck>("wal_archive");
         return services;
@@ -23,6 +24,10 @@ public static class HealthEndpoint
     {
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
+        // Through nginx (which the forwarded-headers middleware records as X-Original-For) the world
+        // sees the status only; the checks' details are for this machine's operators and monitoring.
+        if (context.Request.Headers.ContainsKey("X-Original-For"))
+            return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }));
         var body = new
         {
             status = report.Status.ToString(),

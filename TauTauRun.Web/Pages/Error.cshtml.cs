@@ -20,7 +20,9 @@ public sealed class ErrorModel : PageModel
     private void Classify()
     {
         var error = HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error;
-        DatabaseUnavailable = error is NpgsqlException { IsTransient: true } or TimeoutException;
+        // Any client-side NpgsqlException (not a server's PostgresException) means no server could be
+        // used, e.g. "No suitable host was found" while a standby is being promoted.
+        DatabaseUnavailable = error is NpgsqlException { IsTransient: true } or NpgsqlException and not PostgresException or TimeoutException;
         Response.StatusCode = DatabaseUnavailable
             ? StatusCodes.Status503ServiceUnavailable
             : StatusCodes.Status500InternalServerError;

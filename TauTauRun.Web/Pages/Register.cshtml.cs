@@ -43,7 +43,10 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         if (Validate() is not { } runner)
             return Page();
 
-        switch (await registrar.RegisterAsync(runner, Form.Token!, Form.JoinWaitlist))
+        var outcome = await registrar.RegisterAsync(runner, Form.Token!, Form.JoinWaitlist);
+        if (outcome is Registrar.Outcome.Registered or Registrar.Outcome.Waitlisted)
+            Hosting.AppMetrics.Registered(waitlisted: outcome == Registrar.Outcome.Waitlisted);
+        switch (outcome)
         {
             case Registrar.Outcome.Registered or Registrar.Outcome.Waitlisted or Registrar.Outcome.AlreadySubmitted:
                 return Redirect($"/status/{Form.Token}?welcome=1");

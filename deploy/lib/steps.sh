@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # Shared by deploy/restore.sh and deploy/rollback.sh: numbered, timed steps, the service commands
-# (overridable so tests can drive a throwaway copy) and the wait for /health.
+# (overridable so tests can drive a throwaway copy) and the wait for /health. The stop names the
+# instances too: stopping the group alone returns as they begin to stop, and a restore must not start
+# while one still finishes a request.
 
-: "${TAUTAURUN_STOP_CMD:=systemctl stop tautaurun-api}"
+: "${TAUTAURUN_STOP_CMD:=systemctl stop tautaurun-api 'tautaurun-api@*'}"
 : "${TAUTAURUN_START_CMD:=systemctl start tautaurun-api}"
 : "${TAUTAURUN_RESTART_CMD:=systemctl restart tautaurun-api}"
 : "${TAUTAURUN_HEALTH_URL:=http://localhost:8080/health}"

@@ -14,7 +14,8 @@ namespace TauTauRun.Bench.Load;
 ///
 /// Options: --url BASE (required), --mode flow|insert, --users 64, --warmup SECONDS, --duration SECONDS,
 /// --form-path /register, --select Form.CategoryId, --categories 1,2 (measured phase; default: every
-/// choice of the select), --warmup-categories 3 (default: the same), --app-pid PID, --pg-pid POSTMASTER.
+/// choice of the select), --warmup-categories 3 (default: the same), --app-pid PID, --pg-pid POSTMASTER,
+/// --trust-certificate FILE (an HTTPS --url whose server shows exactly this certificate, e.g. nginx's self-signed one).
 /// Prints "key value" lines: throughput_per_s, flows, waitlisted_flows, errors (warm-up included), error_kinds, STEP_count/p50_ms/p95_ms/p99_ms,
 /// cpu_app_cores, cpu_pg_cores, cpu_client_cores, app_rss_peak_mb, app_hwm_mb.
 /// </summary>
@@ -46,7 +47,8 @@ public static class LoadGenerator
             options.Optional("select") ?? "Form.CategoryId",
             List(options.Optional("categories")),
             List(options.Optional("warmup-categories") ?? options.Optional("categories")),
-            Guid.NewGuid().ToString("N")[..8]);
+            Guid.NewGuid().ToString("N")[..8],
+            options.Optional("trust-certificate") is { } file ? System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(file) : null);
         var appPid = options.Int("app-pid", 0);
         var pgPid = options.Int("pg-pid", 0);
 
@@ -117,7 +119,8 @@ public static class LoadGenerator
         return peak;
     }
 
-    private sealed record Plan(string FormPath, string Select, IReadOnlyList<string> Categories, IReadOnlyList<string> WarmupCategories, string RunId);
+    private sealed record Plan(string FormPath, string Select, IReadOnlyList<string> Categories, IReadOnlyList<string> WarmupCategories, string RunId,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? TrustedCertificate);
 
     private sealed class Shared
     {
@@ -146,6 +149,10 @@ public static class LoadGenerator
             AllowAutoRedirect = false,
             MaxConnectionsPerServer = 1,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            SslOptions = plan.TrustedCertificate is null ? new() : new()
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == plan.TrustedCertificate!.GetCertHashString(),
+            },
         }) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
         private readonly Dictionary<string, Latencies> steps = new();
         private int sequence;
