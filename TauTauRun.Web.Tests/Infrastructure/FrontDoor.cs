@@ -21,8 +21,8 @@ public sealed class FrontDoor : IAsyncDisposable
         this.prefix = prefix;
     }
 
-    public int HttpPort { get; } = Development.LocalCluster.FreeTcpPort();
-    public int HttpsPort { get; } = Development.LocalCluster.FreeTcpPort();
+    public int HttpPort { get; } = Web.Development.LocalCluster.FreeTcpPort();
+    public int HttpsPort { get; } = Web.Development.LocalCluster.FreeTcpPort();
     public Uri HttpsAddress => new($"https://{Domain}:{HttpsPort}");
     public Uri HttpAddress => new($"http://{Domain}:{HttpPort}");
     public string Upstream => Path.Combine(prefix, "conf", "upstream.conf");
