@@ -139,6 +139,11 @@ public sealed class RegistrationLoad(Func<HttpClient> newClient, IReadOnlyList<l
             {
                 // Timed out while the app was frozen in a fault.
             }
+            catch (SocketException)
+            {
+                // .NET lets this out unwrapped when the app dies while the connection is being opened
+                // ("Transport endpoint is not connected"): nothing was sent, so the runner tries again.
+            }
             await Task.Delay(50, CancellationToken.None);
         }
         surprises.Enqueue("no answer for three minutes");

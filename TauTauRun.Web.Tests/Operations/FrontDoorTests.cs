@@ -50,7 +50,7 @@ public sealed partial class FrontDoorTests
         var redirect = await http.GetAsync("/register?race=5");
         var acme = await http.GetAsync("/.well-known/acme-challenge/no-such-token");
 
-        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK), nginxLog());
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK), NginxLog());
         Assert.That(page.Headers.GetValues("Strict-Transport-Security"), Is.EqualTo(new[] { "max-age=31536000" }));
         Assert.That(redirect.StatusCode, Is.EqualTo(HttpStatusCode.MovedPermanently));
         Assert.That(redirect.Headers.Location, Is.EqualTo(new Uri(door.HttpsAddress, "/register?race=5")));
@@ -164,7 +164,7 @@ public sealed partial class FrontDoorTests
         await rush;
 
         TestContext.Out.WriteLine($"answers: {string.Join(", ", load.Answers.Select(kv => $"{kv.Key}×{kv.Value}"))}; acknowledged {load.Acknowledged.Count}");
-        Assert.That(load.Surprises, Is.Empty, nginxLog() + AppLog(a) + AppLog(b));
+        Assert.That(load.Surprises, Is.Empty, NginxLog() + AppLog(a) + AppLog(b));
         Assert.That(load.LostAnswers, Is.Zero, "no request went unanswered");
         Assert.That(await RegistrationInvariants.ViolationsAsync(TestDatabase.ConnectionString, load.Acknowledged.ToList()), Is.Empty);
     }
@@ -235,7 +235,7 @@ public sealed partial class FrontDoorTests
 
         TestContext.Out.WriteLine($"answers: {string.Join(", ", load.Answers.Select(kv => $"{kv.Key}×{kv.Value}"))}; acknowledged {load.Acknowledged.Count}");
         Assert.That(beforeKill, Is.Zero, "the reload cost nothing");
-        Assert.That(load.Surprises, Is.Empty, nginxLog());
+        Assert.That(load.Surprises, Is.Empty, NginxLog());
         Assert.That(load.Answers.GetValueOrDefault(502), Is.LessThanOrEqualTo(8), "at most the requests in flight at the kill");
         Assert.That(await RegistrationInvariants.ViolationsAsync(TestDatabase.ConnectionString, load.Acknowledged.ToList()), Is.Empty);
     }
@@ -273,7 +273,7 @@ public sealed partial class FrontDoorTests
         .SelectMany(file => { using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)); return reader.ReadToEnd().Split('\n'); })
         .Where(line => line.Contains(" 400 ") || line.Contains("ntiforgery") || line.Contains("WRN") || line.Contains("ERR")).TakeLast(40));
 
-    private string nginxLog() => "nginx's error log:\n" + door.ErrorLog();
+    private string NginxLog() => "nginx's error log:\n" + door.ErrorLog();
 
     [GeneratedRegex("<link rel=\"stylesheet\" href=\"([^\"]+)\"")]
     private static partial Regex StyleSheet();
