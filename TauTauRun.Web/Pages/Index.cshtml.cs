@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Npgsql;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages;
 
@@ -22,12 +23,7 @@ public sealed class HomeModel(NpgsqlDataSource dataSource, EventSettingsStore se
             : now < Event.RegistrationClosesAt ? RegistrationWindow.Open
             : RegistrationWindow.Closed;
         await using var connection = await dataSource.OpenConnectionAsync();
-        Categories = (await connection.QueryAsync<Category>("""
-            SELECT c.id, c.name, c.distance_meters, c.price_minor, c.currency, c.minimum_age, c.is_open,
-                   (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL) AS places_left
-            FROM race_categories c
-            ORDER BY c.sort_order, c.name
-            """)).AsList();
+        Categories = await Races.ListAsync<Category>(connection, Races.ForEventPage);
     }
 
     public sealed record Category(long Id, string Name, int DistanceMeters, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, long PlacesLeft)

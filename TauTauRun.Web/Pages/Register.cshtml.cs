@@ -71,17 +71,8 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         RegistrationClosedReason =
             now < Event.RegistrationOpensAt ? $"Registration opens on {Event.Local(Event.RegistrationOpensAt):d MMMM yyyy 'at' HH:mm}." :
             now >= Event.RegistrationClosesAt ? "Registration is closed." : null;
-        // Whether a race has a free place, not how many, found as the lowest free slot so the planner walks
-        // the free-slot index: counted (or as EXISTS) it scanned the whole slot table whenever a race was
-        // full, most of the database's work in a rush (bench scenario 1).
         await using var connection = await dataSource.OpenConnectionAsync();
-        Categories = (await connection.QueryAsync<Category>("""
-            SELECT c.id, c.name, c.price_minor, c.currency, c.minimum_age, c.is_open,
-                   (SELECT s.slot_no FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL
-                    ORDER BY s.slot_no LIMIT 1) IS NOT NULL AS has_free_place
-            FROM race_categories c
-            ORDER BY c.sort_order, c.name
-            """)).AsList();
+        Categories = await Races.ListAsync<Category>(connection, Races.ForRegistrationForm); // on the rush's path: by the free-slot index
     }
 
     /// <summary>The form's values as stored, or null with a message beside each field that needs correcting.</summary>

@@ -53,6 +53,19 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
             return new Outcome(true, $"{runner.Reference} is paid: bib {bib}. The confirmation email is on its way.", bib);
         });
 
+    /// <summary>Marks each runner paid with the amount due, by bank transfer, today; each in its own transaction.</summary>
+    public async Task<IReadOnlyList<Outcome>> MarkPaidInFullAsync(long[] participantIds, AuditActor actor)
+    {
+        IEnumerable<(long Id, long Amount)> due;
+        await using (var connection = await dataSource.OpenConnectionAsync())
+            due = await connection.QueryAsync<(long, long)>(
+                "SELECT id, amount_due_minor FROM participants WHERE id = ANY(@participantIds)", new { participantIds });
+        var outcomes = new List<Outcome>();
+        foreach (var (id, amount) in due)
+            outcomes.Add(await MarkPaidAsync(id, new Payment(amount, "BANK_TRANSFER", null, DateOnly.FromDateTime(DateTime.UtcNow)), actor));
+        return outcomes;
+    }
+
     /// <summary>A payment recorded by mistake: back to PENDING (the payment deadline starts again), bib kept for them.</summary>
     public Task<Outcome> MarkPendingAsync(long participantId, string reason, AuditActor actor) =>
         ChangeAsync(participantId, [Paid], async (transaction, runner) =>

@@ -11,6 +11,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<Cancellation>();
         builder.Services.AddSingleton<AdminChanges>();
         builder.Services.AddSingleton<RunnerChanges>();
+        builder.Services.AddSingleton<RaceCategories>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
     }
 }

@@ -30,17 +30,14 @@ public sealed class DashboardModel(NpgsqlDataSource dataSource, HealthCheckServi
         Backups = (await health.CheckHealthAsync(check => check.Name is "backups" or "wal_archive"))
             .Entries.Select(entry => (entry.Key, entry.Value)).ToList();
         await using var connection = await dataSource.OpenConnectionAsync();
-        Races = (await connection.QueryAsync<RaceRow>($"""
-            SELECT c.id, c.name, c.capacity,
-                   count(p.id) FILTER (WHERE p.payment_status IN {HoldsPlace}) AS registered,
-                   count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Paid}') AS paid,
-                   count(p.id) FILTER (WHERE p.payment_status IN {AwaitsPayment}) AS pending,
-                   count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Waitlisted}') AS waitlisted,
-                   (SELECT count(*) FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL) AS places_left
-            FROM race_categories c LEFT JOIN participants p ON p.category_id = c.id
-            GROUP BY c.id
-            ORDER BY c.sort_order, c.name
-            """)).AsList();
+        Races = await Registration.Races.ListAsync<RaceRow>(connection, $"""
+            c.id, c.name, c.capacity,
+            count(p.id) FILTER (WHERE p.payment_status IN {HoldsPlace}) AS registered,
+            count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Paid}') AS paid,
+            count(p.id) FILTER (WHERE p.payment_status IN {AwaitsPayment}) AS pending,
+            count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Waitlisted}') AS waitlisted,
+            {Registration.Races.PlacesLeft} AS places_left
+            """, "LEFT JOIN participants p ON p.category_id = c.id");
         Money = (await connection.QueryAsync<MoneyRow>($"""
             SELECT currency,
                    coalesce(sum(amount_due_minor) FILTER (WHERE payment_status IN {HoldsPlace}), 0)::bigint AS expected_minor,
