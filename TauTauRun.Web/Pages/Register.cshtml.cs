@@ -113,6 +113,10 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     /// <summary>Checked by <see cref="RunnerFields"/>, like every form with a runner's fields.</summary>
     public sealed class RegistrationForm
     {
+        // In the form's order: the error summary lists the problems in the order the properties are bound.
+        [Display(Name = "Race")]
+        public long? CategoryId { get; set; }
+
         [Display(Name = "Full name")]
         public string? FullName { get; set; }
 
@@ -127,9 +131,6 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
 
         [Display(Name = "Gender")]
         public string? Gender { get; set; }
-
-        [Display(Name = "Race")]
-        public long? CategoryId { get; set; }
 
         [Display(Name = "T-shirt size")]
         public string? TshirtSize { get; set; }
