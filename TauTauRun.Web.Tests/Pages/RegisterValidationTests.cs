@@ -99,6 +99,52 @@ public sealed class RegisterValidationTests : DatabaseTest
     }
 
     [Test]
+    public async Task A_minor_is_refused_without_a_guardians_name_phone_and_consent()
+    {
+        var form = Runners.Form(categoryId);
+        form["Form.DateOfBirth"] = DateTime.UtcNow.AddYears(-15).ToString("yyyy-MM-dd");
+
+        var (response, page) = await PostAsync(form);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(ErrorBeside(page, "Form.GuardianName"), Does.Contain("need a parent or guardian"));
+        Assert.That(ErrorBeside(page, "Form.GuardianPhone"), Does.Contain("guardian's phone number"));
+        Assert.That(ErrorBeside(page, "Form.GuardianConsent"), Does.Contain("must agree"));
+        await AssertNothingStoredAsync();
+    }
+
+    [Test]
+    public async Task A_minor_with_a_guardians_consent_is_registered_with_its_time_and_waiver_version()
+    {
+        var form = Runners.Form(categoryId);
+        form["Form.DateOfBirth"] = DateTime.UtcNow.AddYears(-15).ToString("yyyy-MM-dd");
+        form["Form.GuardianName"] = " Ibu  Sari ";
+        form["Form.GuardianPhone"] = "+62 812 1111 2222";
+        form["Form.GuardianConsent"] = "true";
+
+        var (response, _) = await PostAsync(form);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        await using var connection = await OpenAsync();
+        var row = await connection.QuerySingleAsync<(string Name, string Phone, DateTime ConsentAt, string Version, string Waiver)>(
+            "SELECT guardian_name, guardian_phone, guardian_consent_at, guardian_waiver_version, waiver_version FROM participants");
+        Assert.That((row.Name, row.Phone, row.Version), Is.EqualTo(("Ibu Sari", "+6281211112222", row.Waiver)));
+        Assert.That(row.ConsentAt, Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(5)));
+    }
+
+    [Test]
+    public async Task An_adult_needs_no_guardian_and_what_was_typed_there_is_not_kept()
+    {
+        var form = Runners.Form(categoryId);
+        form["Form.GuardianName"] = "Someone";
+
+        await PostAsync(form);
+
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<string?>("SELECT guardian_name FROM participants"), Is.Null);
+    }
+
+    [Test]
     public async Task A_closed_race_is_refused_with_a_message()
     {
         var (_, page) = await PostAsync(Runners.Form(closedId));

@@ -105,4 +105,34 @@ public sealed class RunnerFieldsTests
         Assert.That(fields.Errors, Is.EqualTo(new[] { ("Email", "Enter an email address like name@example.org.") }));
         Assert.That(fields.IsValid, Is.False);
     }
+
+    [Test]
+    public void A_runner_under_18_on_race_day_needs_a_guardians_name_phone_and_consent()
+    {
+        var fields = new RunnerFields();
+
+        fields.Guardian("", "", consent: false, RaceDay.AddYears(-18).AddDays(1), RaceDay);
+
+        Assert.That(fields.Errors.Select(e => e.Field), Is.EqualTo(new[] { "GuardianName", "GuardianPhone", "GuardianConsent" }));
+    }
+
+    [Test]
+    public void A_runner_who_turns_18_on_race_day_needs_no_guardian()
+    {
+        var fields = new RunnerFields();
+
+        Assert.That(fields.Guardian("Someone", "+62 812 1111 2222", consent: true, RaceDay.AddYears(-18), RaceDay), Is.Null);
+        Assert.That(fields.IsValid);
+    }
+
+    [Test]
+    public void A_guardian_is_kept_cleaned()
+    {
+        var fields = new RunnerFields();
+
+        var guardian = fields.Guardian(" Ibu  Sari ", "0062 812-1111-2222", consent: true, RaceDay.AddYears(-12), RaceDay);
+
+        Assert.That(guardian, Is.EqualTo(new Guardian("Ibu Sari", "+6281211112222")));
+        Assert.That(fields.IsValid);
+    }
 }

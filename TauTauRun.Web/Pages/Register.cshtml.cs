@@ -18,6 +18,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     public RegistrationForm Form { get; set; } = new();
 
     public EventSettings Event { get; private set; } = new();
+    public DateOnly RaceDay => DateOnly.FromDateTime(Event.Local(Event.StartsAt));
     public IReadOnlyList<Category> Categories { get; private set; } = [];
     public string? RegistrationClosedReason { get; private set; }
     /// <summary>The chosen race is full: the form is shown again with the offer to join its waiting list.</summary>
@@ -80,13 +81,14 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     {
         var category = Categories.FirstOrDefault(c => c.Id == Form.CategoryId);
         var fields = new RunnerFields();
-        var raceDay = DateOnly.FromDateTime(Event.Local(Event.StartsAt));
+        var raceDay = RaceDay;
+        var birth = fields.DateOfBirth(Form.DateOfBirth, DateOnly.FromDateTime(DateTime.UtcNow), raceDay,
+            category is null ? null : (category.Name, category.MinimumAge));
         var runner = new Registrar.NewRunner(category?.Id ?? 0, fields.FullName(Form.FullName), fields.Email(Form.Email),
-            fields.Phone(Form.Phone), fields.DateOfBirth(Form.DateOfBirth, DateOnly.FromDateTime(DateTime.UtcNow), raceDay,
-                category is null ? null : (category.Name, category.MinimumAge)),
-            fields.Gender(Form.Gender), fields.TshirtSize(Form.TshirtSize), fields.EmergencyContactName(Form.EmergencyContactName),
-            fields.EmergencyContactPhone(Form.EmergencyContactPhone), fields.MedicalNotes(Form.MedicalNotes), fields.Club(Form.Club),
-            Event.WaiverVersion);
+            fields.Phone(Form.Phone), birth, fields.Gender(Form.Gender), fields.TshirtSize(Form.TshirtSize),
+            fields.EmergencyContactName(Form.EmergencyContactName), fields.EmergencyContactPhone(Form.EmergencyContactPhone),
+            fields.MedicalNotes(Form.MedicalNotes), fields.Club(Form.Club), Event.WaiverVersion,
+            fields.Guardian(Form.GuardianName, Form.GuardianPhone, Form.GuardianConsent, birth, raceDay));
         if (Form.CategoryId is null)
             fields.Error(nameof(Form.CategoryId), "Please choose a race.");
         else if (category is null)
@@ -107,6 +109,10 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     /// <summary>Checked by <see cref="RunnerFields"/>, like every form with a runner's fields.</summary>
     public sealed class RegistrationForm
     {
+        // In the form's order: the error summary lists the problems in the order the properties are bound.
+        [Display(Name = "Race")]
+        public long? CategoryId { get; set; }
+
         [Display(Name = "Full name")]
         public string? FullName { get; set; }
 
@@ -119,11 +125,17 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         [Display(Name = "Date of birth")]
         public DateOnly? DateOfBirth { get; set; }
 
+        [Display(Name = "Parent's or guardian's name")]
+        public string? GuardianName { get; set; }
+
+        [Display(Name = "Parent's or guardian's phone")]
+        public string? GuardianPhone { get; set; }
+
+        [Display(Name = "My parent or guardian has read the waiver and agrees to my taking part")]
+        public bool GuardianConsent { get; set; }
+
         [Display(Name = "Gender")]
         public string? Gender { get; set; }
-
-        [Display(Name = "Race")]
-        public long? CategoryId { get; set; }
 
         [Display(Name = "T-shirt size")]
         public string? TshirtSize { get; set; }

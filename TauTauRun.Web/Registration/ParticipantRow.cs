@@ -32,6 +32,10 @@ public sealed class ParticipantRow
     public DateTime? OfferExpiresAt { get; init; }
     public string WaiverVersion { get; init; } = "";
     public DateTime WaiverAcceptedAt { get; init; }
+    public string? GuardianName { get; init; }
+    public string? GuardianPhone { get; init; }
+    public DateTime? GuardianConsentAt { get; init; }
+    public string? GuardianWaiverVersion { get; init; }
     public string InternalNotes { get; init; } = "";
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }

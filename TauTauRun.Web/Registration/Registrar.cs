@@ -16,7 +16,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
     public sealed record NewRunner(
         long CategoryId, string FullName, string Email, string Phone, DateOnly DateOfBirth, string Gender,
         string TshirtSize, string EmergencyContactName, string EmergencyContactPhone, string MedicalNotes,
-        string Club, string WaiverVersion);
+        string Club, string WaiverVersion, Guardian? Guardian = null);
 
     public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, EmailTaken }
 
@@ -61,12 +61,15 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
             runner AS (
                 INSERT INTO participants (reference, access_token_hash, category_id, payment_status, full_name, email,
                     phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
-                    medical_notes, club, amount_due_minor, currency, waiver_version, waiver_accepted_at)
+                    medical_notes, club, amount_due_minor, currency, waiver_version, waiver_accepted_at,
+                    guardian_name, guardian_phone, guardian_consent_at, guardian_waiver_version)
                 SELECT @Reference, @Hash, category.id,
                     CASE WHEN EXISTS (SELECT 1 FROM slot) THEN '{ParticipantStatus.Pending}' ELSE '{ParticipantStatus.Waitlisted}' END,
                     @FullName, @Email, @Phone, @DateOfBirth, @Gender, @TshirtSize, @EmergencyContactName,
                     @EmergencyContactPhone, @MedicalNotes, @Club, category.price_minor, category.currency,
-                    @WaiverVersion, now()
+                    @WaiverVersion, now(), @GuardianName, @GuardianPhone,
+                    CASE WHEN @GuardianName::text IS NOT NULL THEN now() END,
+                    CASE WHEN @GuardianName::text IS NOT NULL THEN @WaiverVersion END
                 FROM category
                 WHERE EXISTS (SELECT 1 FROM slot) OR @JoinWaitlist
                 RETURNING id, payment_status),
@@ -81,7 +84,8 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
                 runner.CategoryId, Reference = References.New(), Hash = StatusTokens.Hash(token), runner.FullName,
                 runner.Email, runner.Phone, runner.DateOfBirth, runner.Gender, runner.TshirtSize,
                 runner.EmergencyContactName, runner.EmergencyContactPhone, runner.MedicalNotes, runner.Club,
-                runner.WaiverVersion, JoinWaitlist = joinWaitlist,
+                runner.WaiverVersion, JoinWaitlist = joinWaitlist, GuardianName = runner.Guardian?.Name,
+                GuardianPhone = runner.Guardian?.Phone,
             }, transaction);
 
         if (created is not { } row)

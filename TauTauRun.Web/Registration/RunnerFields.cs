@@ -16,6 +16,8 @@ public sealed class RunnerFields
     public const int ClubMaxLength = 100;
     public const int MedicalNotesMaxLength = 1000;
     public const int InternalNotesMaxLength = 4000;
+    /// <summary>Younger than this on race day, a runner registers with a guardian's consent.</summary>
+    public const int AdultAge = 18;
 
     private readonly List<(string Field, string Message)> errors = [];
 
@@ -71,6 +73,24 @@ public sealed class RunnerFields
         else if (race is { } r && RunnerInput.AgeOn(birth, raceDay) < r.MinimumAge)
             Error(nameof(DateOfBirth), $"Runners in the {r.Name} must be at least {r.MinimumAge} on race day ({RunnerInput.Date(raceDay)}).");
         return birth;
+    }
+
+    /// <summary>
+    /// A parent's or guardian's name and phone for a runner under <see cref="AdultAge"/> on race day, who
+    /// must also have given their consent; null for an adult (what an adult typed there is not kept).
+    /// </summary>
+    public Guardian? Guardian(string? name, string? phone, bool consent, DateOnly birth, DateOnly raceDay)
+    {
+        if (birth == default || RunnerInput.AgeOn(birth, raceDay) >= AdultAge)
+            return null;
+        var guardian = new Guardian(
+            Line(nameof(Guardian) + "Name", name, NameMaxLength,
+                $"Runners under {AdultAge} on race day need a parent or guardian: please enter their name.",
+                "Please keep the name to 100 characters."),
+            PhoneNumber(nameof(Guardian) + "Phone", phone, "Please give your parent's or guardian's phone number."));
+        if (!consent)
+            Error(nameof(Guardian) + "Consent", "Your parent or guardian must agree to your taking part: please tick the box.");
+        return guardian;
     }
 
     /// <summary>A problem of the caller's own (a closed race, the waiver), kept with the others.</summary>
@@ -131,3 +151,7 @@ public sealed class RunnerFields
         return value ?? "";
     }
 }
+
+/// <summary>The parent or guardian who consented to a minor's registration, as stored.</summary>
+public sealed record Guardian(string Name, string Phone);
+

@@ -74,7 +74,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             return NotFound();
         if (!confirm)
         {
-            ModelState.AddModelError("cancel", "Tick the box to confirm that you want to cancel.");
+            ModelState.AddModelError("confirm", "Tick the box to confirm that you want to cancel.");
             return Page();
         }
         await changes.CancelAsync(Registration.Id);
