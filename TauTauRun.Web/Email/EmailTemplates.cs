@@ -44,6 +44,8 @@ public static class EmailTemplates
             .Paragraph($"your payment has arrived: you are registered for the {runner.CategoryName} at {settings.Name}.")
             .Facts(("Bib number", runner.Bib?.ToString() ?? "to be assigned"), ("Registration", runner.Reference),
                 ("Race", runner.CategoryName), ("Start", When(settings, settings.StartsAt)), ("Place", settings.Place))
+            .Paragraph("At the bib pickup, show this code (or say your registration reference):")
+            .QrCode(runner.Reference)
             .Paragraph("See you at the start!")
             .Build($"Payment confirmed – your bib is {runner.Bib} – {settings.Name}", settings.Name);
 

@@ -2,7 +2,7 @@ namespace TauTauRun.Web.Registration;
 
 public static class RegistrationSetup
 {
-    /// <summary>The participant lifecycle: registration, places, payments, the expiry sweep, and the runners' post limit.</summary>
+    /// <summary>The participant lifecycle: registration, places, payments, check-in, the expiry sweep, and the runners' post limit.</summary>
     public static void AddTauTauRunRegistration(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Registrar>();
@@ -11,6 +11,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<Cancellation>();
         builder.Services.AddSingleton<AdminChanges>();
         builder.Services.AddSingleton<RunnerChanges>();
+        builder.Services.AddSingleton<CheckIn>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
     }
 }
