@@ -2,7 +2,7 @@ namespace TauTauRun.Web.Registration;
 
 public static class RegistrationSetup
 {
-    /// <summary>The participant lifecycle: registration, places, payments, check-in, the expiry sweep, and the runners' post limit.</summary>
+    /// <summary>The participant lifecycle: registration, places, payments, bank-statement import, check-in, the expiry sweep, and the runners' post limit.</summary>
     public static void AddTauTauRunRegistration(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Registrar>();
@@ -12,6 +12,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<AdminChanges>();
         builder.Services.AddSingleton<RunnerChanges>();
         builder.Services.AddSingleton<CheckIn>();
+        builder.Services.AddSingleton<PaymentImport>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
     }
 }
