@@ -21,6 +21,7 @@ public static class EmailTemplates
         EmailKind.RegistrationExpired => RegistrationExpired(settings, runner),
         EmailKind.WaitlistOffer => WaitlistOffer(settings, runner, Required(statusUrl, kind)),
         EmailKind.StatusLink => StatusLink(settings, runner, Required(statusUrl, kind)),
+        EmailKind.PaymentReminder => PaymentReminder(settings, runner),
         EmailKind.WaitlistJoined => WaitlistJoined(settings, runner, Required(statusUrl, kind)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no template for this kind"),
     };
@@ -37,6 +38,14 @@ public static class EmailTemplates
             .Paragraph("Keep this link to yourself: anyone who has it can see and change your registration.")
             .Build($"Registration received: {runner.Reference} – {settings.Name}", settings.Name);
     }
+
+    private static RenderedEmail PaymentReminder(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"we have not received the payment for your registration {runner.Reference} ({runner.CategoryName}) at {settings.Name} yet. Your place is held until {When(settings, runner.PendingSince.AddDays(settings.PaymentDeadlineDays))}: please pay by bank transfer before then.")
+            .Facts(PaymentFacts(settings, runner))
+            .Paragraph("If you paid in the last few days, thank you: the payment may still be on its way and you need do nothing.")
+            .Build($"Reminder: payment for {runner.Reference} – {settings.Name}", settings.Name);
 
     private static RenderedEmail PaymentConfirmed(EventSettings settings, RunnerDetails runner) =>
         new EmailBody()

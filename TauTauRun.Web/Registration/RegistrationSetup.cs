@@ -8,6 +8,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Places>();
         builder.Services.AddSingleton<PaymentExpiry>();
+        builder.Services.AddSingleton<PaymentReminders>();
         builder.Services.AddSingleton<Cancellation>();
         builder.Services.AddSingleton<AdminChanges>();
         builder.Services.AddSingleton<RunnerChanges>();
