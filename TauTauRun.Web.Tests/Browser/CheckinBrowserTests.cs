@@ -4,7 +4,10 @@ using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Browser;
 
-/// <summary>A volunteer at the pickup table, in Chromium at phone width (390 px), checks a runner in by typed bib.</summary>
+/// <summary>
+/// The admin area in Chromium at phone width (390 px): a volunteer at the pickup table checks a runner
+/// in by typed bib, and no admin page makes the whole page scroll sideways.
+/// </summary>
 public sealed class CheckinBrowserTests : DatabaseTest
 {
     [Test]
@@ -38,5 +41,43 @@ public sealed class CheckinBrowserTests : DatabaseTest
         Assert.That(await page.Locator(".checkin-done").AllInnerTextsAsync(), Has.All.Contain("by vera at"));
         Assert.That(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), Is.True,
             "the page does not scroll sideways at 390 px");
+    }
+
+    [Test]
+    public async Task No_admin_page_scrolls_the_whole_body_sideways_at_390_px()
+    {
+        using var app = new TestApp();
+        var address = app.StartKestrel();
+        long runner, race;
+        await using (var connection = await OpenAsync())
+        {
+            race = await TestData.CategoryAsync(connection, "Half marathon with a long name");
+            runner = await TestData.ParticipantAsync(connection, race, "PAID", email: "a.very.long.address.for.a.runner@runners.example.test");
+            await TestData.EmailAsync(connection, runner, "PAYMENT_CONFIRMED", "FAILED");
+        }
+        await AdminSession.CreateAdminAsync("boss", "correct horse battery staple");
+        var (playwright, browser) = await Infrastructure.Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 390, Height = 844 } });
+        await page.GotoAsync(new Uri(address, "/admin/login").ToString());
+        await page.GetByLabel("Username").FillAsync("boss");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("correct horse battery staple");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+
+        var wide = new List<string>();
+        foreach (var path in new[]
+        {
+            "/admin", "/admin/participants", $"/admin/participants/{runner}", "/admin/checkin", $"/admin/checkin?id={runner}",
+            "/admin/payments/import", "/admin/settings", "/admin/categories", $"/admin/categories/{race}", "/admin/emails",
+            "/admin/emails/preview", "/admin/exports", "/admin/admins", "/admin/audit", "/admin/password",
+        })
+        {
+            await page.GotoAsync(new Uri(address, path).ToString());
+            var (scroll, width) = (await page.EvaluateAsync<int>("document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("window.innerWidth"));
+            if (scroll > width)
+                wide.Add($"{path}: {scroll} px");
+        }
+        Assert.That(wide, Is.Empty);
     }
 }
