@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 
 namespace TauTauRun.Web.Admin;
@@ -14,6 +15,12 @@ public static class AdminPolicies
     public const string AdminRole = "admin-role";
     public const string Admin = "admin";
     public const string Volunteer = "volunteer";
+
+    /// <summary>
+    /// Medical notes are health data, for the people who may act on them: the admin role sees them, a
+    /// volunteer (say at the check-in table) does not.
+    /// </summary>
+    public static bool MaySeeMedicalNotes(ClaimsPrincipal user) => user.IsInRole(Admin);
 
     public static void Add(AuthorizationOptions options)
     {

@@ -15,6 +15,8 @@ public sealed record EventSettings
     public DateTime RegistrationOpensAt { get; init; } = new(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
     public DateTime RegistrationClosesAt { get; init; } = new(2027, 5, 10, 22, 0, 0, DateTimeKind.Utc);
     public int PaymentDeadlineDays { get; init; } = 7;
+    /// <summary>Days before the payment deadline a pending runner is reminded once; 0: no reminders.</summary>
+    public int PaymentReminderDays { get; init; }
     public DateTime EditDeadline { get; init; } = new(2027, 5, 1, 22, 0, 0, DateTimeKind.Utc);
     public int WaitlistOfferHours { get; init; } = 48;
     public string WaiverText { get; init; } =

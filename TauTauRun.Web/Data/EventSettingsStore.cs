@@ -28,7 +28,7 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
     /// <summary>The columns as <see cref="EventSettings"/> reads them (the settings page locks the row with it).</summary>
     internal const string Select = """
         SELECT name, description, starts_at, time_zone, place, bank_account_holder, bank_iban, bank_bic,
-               bank_name, registration_opens_at, registration_closes_at, payment_deadline_days,
+               bank_name, registration_opens_at, registration_closes_at, payment_deadline_days, payment_reminder_days,
                edit_deadline, waitlist_offer_hours, waiver_text, waiver_version
         FROM event_settings
         """;

@@ -42,6 +42,13 @@ internal sealed class EmailBody
         return this;
     }
 
+    /// <summary>The reference as a QR code for the check-in table (HTML only: the text version has the reference itself).</summary>
+    public EmailBody QrCode(string reference)
+    {
+        html.Append("<p>").Append(ReferenceQrCode.Svg(reference)).Append("</p>\n");
+        return this;
+    }
+
     public RenderedEmail Build(string subject, string eventName) => new(
         subject,
         $"""

@@ -10,7 +10,8 @@ public static class EmailKind
     public const string WaitlistOffer = "WAITLIST_OFFER";
     public const string StatusLink = "STATUS_LINK";
     public const string WaitlistJoined = "WAITLIST_JOINED";
+    public const string PaymentReminder = "PAYMENT_REMINDER";
 
     public static readonly IReadOnlyList<string> All =
-        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined];
+        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined, PaymentReminder];
 }

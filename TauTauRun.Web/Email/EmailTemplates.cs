@@ -21,6 +21,7 @@ public static class EmailTemplates
         EmailKind.RegistrationExpired => RegistrationExpired(settings, runner),
         EmailKind.WaitlistOffer => WaitlistOffer(settings, runner, Required(statusUrl, kind)),
         EmailKind.StatusLink => StatusLink(settings, runner, Required(statusUrl, kind)),
+        EmailKind.PaymentReminder => PaymentReminder(settings, runner),
         EmailKind.WaitlistJoined => WaitlistJoined(settings, runner, Required(statusUrl, kind)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no template for this kind"),
     };
@@ -38,12 +39,22 @@ public static class EmailTemplates
             .Build($"Registration received: {runner.Reference} – {settings.Name}", settings.Name);
     }
 
+    private static RenderedEmail PaymentReminder(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"we have not received the payment for your registration {runner.Reference} ({runner.CategoryName}) at {settings.Name} yet. Your place is held until {When(settings, runner.PendingSince.AddDays(settings.PaymentDeadlineDays))}: please pay by bank transfer before then.")
+            .Facts(PaymentFacts(settings, runner))
+            .Paragraph("If you paid in the last few days, thank you: the payment may still be on its way and you need do nothing.")
+            .Build($"Reminder: payment for {runner.Reference} – {settings.Name}", settings.Name);
+
     private static RenderedEmail PaymentConfirmed(EventSettings settings, RunnerDetails runner) =>
         new EmailBody()
             .Paragraph($"Hello {runner.FullName},")
             .Paragraph($"your payment has arrived: you are registered for the {runner.CategoryName} at {settings.Name}.")
             .Facts(("Bib number", runner.Bib?.ToString() ?? "to be assigned"), ("Registration", runner.Reference),
                 ("Race", runner.CategoryName), ("Start", When(settings, settings.StartsAt)), ("Place", settings.Place))
+            .Paragraph("At the bib pickup, show this code (or say your registration reference):")
+            .QrCode(runner.Reference)
             .Paragraph("See you at the start!")
             .Build($"Payment confirmed – your bib is {runner.Bib} – {settings.Name}", settings.Name);
 

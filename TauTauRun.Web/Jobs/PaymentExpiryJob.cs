@@ -3,8 +3,8 @@ using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Jobs;
 
-/// <summary>Runs <see cref="PaymentExpiry"/> every <c>Jobs:ExpiryInterval</c> (default one minute).</summary>
-internal sealed class PaymentExpiryJob(PaymentExpiry expiry, IConfiguration configuration, ILogger<PaymentExpiryJob> logger) : BackgroundService
+/// <summary>Runs <see cref="PaymentExpiry"/> and then <see cref="PaymentReminders"/> every <c>Jobs:ExpiryInterval</c> (default one minute).</summary>
+internal sealed class PaymentExpiryJob(PaymentExpiry expiry, PaymentReminders reminders, IConfiguration configuration, ILogger<PaymentExpiryJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,6 +19,8 @@ internal sealed class PaymentExpiryJob(PaymentExpiry expiry, IConfiguration conf
                     var sweep = await expiry.RunOnceAsync(stoppingToken);
                     if (sweep.Expired + sweep.OffersLapsed > 0)
                         logger.LogInformation("Expired {Expired} unpaid registrations and {Lapsed} lapsed offers", sweep.Expired, sweep.OffersLapsed);
+                    if (await reminders.RunOnceAsync(stoppingToken) is int reminded and > 0)
+                        logger.LogInformation("Queued {Reminded} payment reminders", reminded);
                 }
                 catch (NpgsqlException e)
                 {

@@ -2,16 +2,19 @@ namespace TauTauRun.Web.Registration;
 
 public static class RegistrationSetup
 {
-    /// <summary>The participant lifecycle: registration, places, payments, the expiry sweep, and the runners' post limit.</summary>
+    /// <summary>The participant lifecycle: registration, places, payments, bank-statement import, check-in, the expiry sweep, and the runners' post limit.</summary>
     public static void AddTauTauRunRegistration(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Places>();
         builder.Services.AddSingleton<PaymentExpiry>();
+        builder.Services.AddSingleton<PaymentReminders>();
         builder.Services.AddSingleton<Cancellation>();
         builder.Services.AddSingleton<AdminChanges>();
         builder.Services.AddSingleton<RunnerChanges>();
         builder.Services.AddSingleton<RaceCategories>();
+        builder.Services.AddSingleton<CheckIn>();
+        builder.Services.AddSingleton<PaymentImport>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
     }
 }

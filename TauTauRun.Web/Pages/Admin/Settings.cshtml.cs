@@ -62,7 +62,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             SET name = @Name, description = @Description, starts_at = @StartsAt, time_zone = @TimeZone, place = @Place,
                 bank_account_holder = @BankAccountHolder, bank_iban = @BankIban, bank_bic = @BankBic, bank_name = @BankName,
                 registration_opens_at = @RegistrationOpensAt, registration_closes_at = @RegistrationClosesAt,
-                payment_deadline_days = @PaymentDeadlineDays, edit_deadline = @EditDeadline,
+                payment_deadline_days = @PaymentDeadlineDays, payment_reminder_days = @PaymentReminderDays, edit_deadline = @EditDeadline,
                 waitlist_offer_hours = @WaitlistOfferHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion,
                 updated_at = now()
             WHERE id = 1
@@ -106,7 +106,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             BankAccountHolder = Form.BankAccountHolder?.Trim() ?? "", BankIban = Form.BankIban?.Trim() ?? "",
             BankBic = Form.BankBic?.Trim() ?? "", BankName = Form.BankName?.Trim() ?? "",
             RegistrationOpensAt = opensAt!.Value, RegistrationClosesAt = closesAt!.Value,
-            PaymentDeadlineDays = Form.PaymentDeadlineDays!.Value, EditDeadline = editDeadline!.Value,
+            PaymentDeadlineDays = Form.PaymentDeadlineDays!.Value, PaymentReminderDays = Form.PaymentReminderDays!.Value, EditDeadline = editDeadline!.Value,
             WaitlistOfferHours = Form.WaitlistOfferHours!.Value,
             WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(),
         };
@@ -165,6 +165,11 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         [Range(1, 365, ErrorMessage = "Runners have 1 to 365 days to pay.")]
         public int? PaymentDeadlineDays { get; init; }
 
+        [Display(Name = "Remind unpaid runners this many days before their deadline (0: never)")]
+        [Required(ErrorMessage = "Enter 0 for no reminders, or the days before the deadline.")]
+        [Range(0, 365, ErrorMessage = "Reminders go 0 (never) to 365 days before the deadline.")]
+        public int? PaymentReminderDays { get; init; }
+
         [Display(Name = "Runners can edit their details until")]
         [Required(ErrorMessage = "Enter until when runners can change their details.")]
         public DateTime? EditDeadline { get; init; }
@@ -195,7 +200,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             BankIban = settings.BankIban, BankBic = settings.BankBic, BankName = settings.BankName,
             RegistrationOpensAt = settings.Local(settings.RegistrationOpensAt),
             RegistrationClosesAt = settings.Local(settings.RegistrationClosesAt),
-            PaymentDeadlineDays = settings.PaymentDeadlineDays, EditDeadline = settings.Local(settings.EditDeadline),
+            PaymentDeadlineDays = settings.PaymentDeadlineDays, PaymentReminderDays = settings.PaymentReminderDays, EditDeadline = settings.Local(settings.EditDeadline),
             WaitlistOfferHours = settings.WaitlistOfferHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
         };
     }
