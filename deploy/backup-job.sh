@@ -32,16 +32,12 @@ backup_user=${TAUTAURUN_BACKUP_USER:-tautaurun}
 : "${TAUTAURUN_NOTIFY_CMD:=/usr/local/bin/tautaurun notify-admins}"
 : "${TAUTAURUN_LOG_CMD:=logger -t tautaurun-backup}"
 
-# Read as data, not sourced: a value may hold spaces or ';'. Missing file: the defaults.
+# Missing file: the defaults.
+# shellcheck source=deploy/lib/settings.sh
+source "$(dirname "$0")/lib/settings.sh"
 if [[ -e $settings ]]; then
   [[ -r $settings ]] || { echo "backup-job.sh: error: cannot read $settings" >&2; exit 1; }
-  while IFS= read -r line || [[ -n $line ]]; do
-    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-    [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-    key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
-    if [[ $value =~ ^\"(.*)\"$ ]]; then value=${BASH_REMATCH[1]}; fi
-    export "$key=$value"
-  done <"$settings"
+  export_settings "$settings"
 fi
 export BACKUP_DIR=${BACKUP_DIR:-$home/backups}
 

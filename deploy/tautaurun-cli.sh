@@ -13,15 +13,9 @@ if [[ $(id -un) != tautaurun && $(id -u) -ne 0 ]]; then
 fi
 [[ -r $settings_file ]] || { echo "tautaurun: cannot read $settings_file" >&2; exit 1; }
 
-# Read as data, not sourced: values hold ';' and spaces. Exported here, not passed as arguments, so
-# the SMTP password never shows on a command line.
-while IFS= read -r line || [[ -n $line ]]; do
-  [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-  [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-  key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
-  if [[ $value =~ ^\"(.*)\"$ ]]; then value=${BASH_REMATCH[1]}; fi
-  export "$key=$value"
-done <"$settings_file"
+# shellcheck source=deploy/lib/settings.sh
+source /opt/tautaurun/current/deploy/lib/settings.sh
+export_settings "$settings_file"
 
 cd /opt/tautaurun/current
 if [[ $(id -un) == tautaurun ]]; then
