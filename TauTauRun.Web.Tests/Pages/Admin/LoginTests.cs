@@ -96,6 +96,28 @@ public sealed class LoginTests : DatabaseTest
         Assert.That(await unknownUser.Content.ReadAsStringAsync(), Does.Contain(LoginModel.Failure));
     }
 
+    [TestCase("ali\0ce")]
+    [TestCase("alice\u0007")]
+    [TestCase("\u00e9\ud83c\udfc3 x")]
+    public async Task A_name_no_username_can_have_is_answered_like_an_unknown_user(string typed)
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        using var app = new TestApp();
+        using var session = new AdminSession(app);
+        // Multipart, as a browser may send it: a NUL byte reaches the handler, and PostgreSQL refuses it in text.
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(await session.FormTokenAsync(AdminSession.AdminLogin)), "__RequestVerificationToken" },
+            { new StringContent(typed), "Form.Username" },
+            { new StringContent(Password), "Form.Password" },
+        };
+
+        var response = await session.Http.PostAsync(AdminSession.AdminLogin, form);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain(LoginModel.Failure));
+    }
+
     [Test]
     public async Task An_unknown_user_takes_as_long_as_a_wrong_password()
     {

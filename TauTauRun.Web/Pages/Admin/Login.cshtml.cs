@@ -39,12 +39,15 @@ public sealed class LoginModel(NpgsqlDataSource dataSource) : PageModel
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         // Locked for the few hundred milliseconds of the check, so concurrent failures all count.
-        var admin = await connection.QuerySingleOrDefaultAsync<Account>("""
+        // A name outside the username rule (a NUL byte, which PostgreSQL refuses in text, among them)
+        // cannot be an account: it is not looked up, and is answered like any unknown name.
+        var username = AdminAccounts.Username(Form.Username);
+        var admin = !AdminAccounts.IsUsername(username) ? null : await connection.QuerySingleOrDefaultAsync<Account>("""
             SELECT id, username, display_name, role, is_disabled, must_change_password, security_stamp,
                    password_hash, coalesce(locked_until > now(), false) AS is_locked
             FROM admins WHERE username = @username
             FOR UPDATE
-            """, new { username = Form.Username.Trim().ToLowerInvariant() }, transaction);
+            """, new { username }, transaction);
         var verified = AdminPasswords.Verify(admin?.PasswordHash ?? DummyHash, Form.Password);
         var ip = HttpContext.Connection.RemoteIpAddress?.ToString();
 
