@@ -133,6 +133,15 @@ wait_for_instance() {
   done
 }
 
+# The runners' pages once each before nginx sends them traffic: a freshly started process answers its
+# first page only after compiling it (seconds on a busy machine), and that wait is not a runner's.
+warm_instance() {
+  local page
+  for page in / /register; do
+    curl -sS -o /dev/null --max-time 60 "http://localhost:$1$page" 2>/dev/null || true
+  done
+}
+
 # Restarts every instance on the release `current` names, one at a time: out of the upstream, restart
 # (the app finishes its requests on SIGTERM), /health, back in. With nginx the site never goes away;
 # with a single instance or without nginx each restart is a short outage, as before.
@@ -147,7 +156,7 @@ roll_instances() {
     [[ $drain == no ]] || mark_upstream "$port" down
     systemctl restart "tautaurun-api@$port.service"
     wait_for_instance "$port"
-    [[ $drain == no ]] || mark_upstream "$port" up
+    [[ $drain == no ]] || { warm_instance "$port"; mark_upstream "$port" up; }
     say "instance $port restarted on $(readlink "${TAUTAURUN_HOME:-/opt/tautaurun}/current") and answers /health"
   done
 }
