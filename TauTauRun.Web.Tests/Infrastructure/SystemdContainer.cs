@@ -89,8 +89,10 @@ public sealed class SystemdContainer : IAsyncDisposable
         }
     }
 
+    // container.sh stop waits up to 40 s for the power-off, then removes the whole root file system:
+    // minutes on a machine as busy as a full parallel test run makes it.
     public async ValueTask DisposeAsync()
     {
-        await Shell.RunAsync("bash", [Path.Combine(Scripts, "container.sh"), "stop", work], new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
+        await Shell.RunAsync("bash", [Path.Combine(Scripts, "container.sh"), "stop", work], new Dictionary<string, string>(), TimeSpan.FromMinutes(4));
     }
 }
