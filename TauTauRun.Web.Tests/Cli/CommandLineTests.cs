@@ -32,6 +32,29 @@ public sealed class CommandLineTests
     }
 
     [Test]
+    public async Task Migrate_waits_while_another_process_holds_the_migration_lock()
+    {
+        var migrationLock = await SchemaMigrator.LockAsync(environment["ConnectionStrings__Default"]);
+        var run = PublishedApp.RunCommandAsync(environment, "migrate");
+
+        // Either the command shows up waiting for the advisory lock, or it ends without having waited.
+        var waited = false;
+        while (!waited && !run.IsCompleted)
+        {
+            await using var connection = new NpgsqlConnection(environment["ConnectionStrings__Default"]);
+            waited = await connection.ExecuteScalarAsync<bool>("SELECT exists (SELECT FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)");
+            await Task.Delay(100);
+        }
+        Assert.That(TableExists("participants"), Is.False, "nothing migrated while the lock was held");
+        await migrationLock.DisposeAsync();
+        var result = await run;
+
+        Assert.That(waited, Is.True, "migrate ran without waiting for the lock");
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(SchemaVersion(), Is.EqualTo(SchemaMigrator.LatestVersion));
+    }
+
+    [Test]
     public async Task Migrate_down_to_rolls_back_the_newer_migrations()
     {
         await PublishedApp.RunCommandAsync(environment, "migrate");

@@ -4,7 +4,8 @@ namespace TauTauRun.Web.Cli;
 
 /// <summary>
 /// <c>migrate</c> brings the schema to this release's newest version; <c>migrate --down-to N</c> runs
-/// the Down of every newer migration (the plan's database rollback). Both are no-ops when already there.
+/// the Down of every newer migration (the plan's database rollback). Both are no-ops when already there,
+/// and both hold the migration lock of <see cref="SchemaMigrator.LockAsync"/>.
 /// </summary>
 internal sealed class MigrateCommand : ICommand
 {
@@ -20,16 +21,17 @@ internal sealed class MigrateCommand : ICommand
             ["--down-to", var value] => throw new UsageException($"'{value}' is not a migration version (a whole number, 0 or more)"),
             _ => throw new UsageException($"unexpected argument '{arguments[0]}'"),
         };
-        return (services, output) =>
+        return async (services, output) =>
         {
             var connectionString = Database.ConnectionString(services.GetRequiredService<IConfiguration>());
+            // Under the lock the instances take at start: a restart during a deploy waits for this run.
+            await using var migrationLock = await SchemaMigrator.LockAsync(connectionString);
             using var migrator = new SchemaMigrator(connectionString);
             var before = migrator.CurrentVersion();
             if (downTo is { } target)
                 RollBack(migrator, before, target, output);
             else
                 MigrateUp(migrator, before, output);
-            return Task.CompletedTask;
         };
     }
 

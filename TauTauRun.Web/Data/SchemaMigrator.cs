@@ -40,6 +40,32 @@ public sealed class SchemaMigrator : IDisposable
     /// <summary>The newest migration this build knows.</summary>
     public static long LatestVersion => Versions[^1];
 
+    /// <summary>The advisory lock's key: any fixed number that nothing else in the database uses.</summary>
+    private const long LockKey = 0x7461_7574_6175;
+
+    /// <summary>
+    /// A connection holding the migration lock, to keep open while migrating: instances starting at once
+    /// and the <c>migrate</c> command migrate one after the other (the later ones find nothing to do).
+    /// The lock is the session's, so it goes with the connection, even if a migration throws.
+    /// </summary>
+    public static async Task<NpgsqlConnection> LockAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", connection);
+            lockCommand.CommandTimeout = 0; // another process may be migrating: wait for it
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>The newest migration applied to the database, 0 for none.</summary>
     public long CurrentVersion()
     {

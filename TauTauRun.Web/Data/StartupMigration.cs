@@ -12,8 +12,6 @@ namespace TauTauRun.Web.Data;
 /// </summary>
 internal sealed class StartupMigration(IConfiguration configuration, ILogger<StartupMigration> logger) : BackgroundService
 {
-    /// <summary>The advisory lock's key: any fixed number that nothing else in the database uses.</summary>
-    public const long LockKey = 0x7461_7574_6175;
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
     private bool done;
 
@@ -38,15 +36,7 @@ internal sealed class StartupMigration(IConfiguration configuration, ILogger<Sta
         var connectionString = Database.ConnectionString(configuration);
         try
         {
-            await using var connection = new NpgsqlConnection(
-                new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
-            await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", connection))
-            {
-                lockCommand.CommandTimeout = 0; // another instance may be migrating: wait for it
-                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-            }
-            // The lock is the session's: it goes with the connection, even if a migration throws.
+            await using var migrationLock = await SchemaMigrator.LockAsync(connectionString, cancellationToken);
             using var migrator = new SchemaMigrator(connectionString);
             var before = migrator.CurrentVersion();
             if (before < SchemaMigrator.LatestVersion)
