@@ -28,7 +28,7 @@ internal sealed class NotifyAdminsCommand : ICommand
             var recipients = Recipients(services.GetRequiredService<IConfiguration>()["ALARM_EMAIL_TO"]);
             var body = await Console.In.ReadToEndAsync();
             var settings = services.GetRequiredService<EmailSettings>();
-            var message = new MimeMessage { Subject = $"[TauTauRun alarm] {subject}", Body = new TextPart("plain") { Text = body } };
+            var message = new MimeMessage { Subject = $"[TauTauRun alarm] {subject}", Body = new TextPart("plain") { Text = body, ContentTransferEncoding = ContentEncoding.QuotedPrintable } };
             message.From.Add(settings.From);
             message.To.AddRange(recipients);
             message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(settings.MessageIdDomain);

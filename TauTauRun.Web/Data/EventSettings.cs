@@ -22,6 +22,8 @@ public sealed record EventSettings
     public string WaiverText { get; init; } =
         "I take part at my own risk, I am fit to run the distance I chose, and I agree that my registration data is processed to organise the event.";
     public string WaiverVersion { get; init; } = "2026-1";
+    /// <summary>Where runners' replies go (every email's Reply-To); empty: to SMTP_FROM.</summary>
+    public string ReplyTo { get; init; } = "";
 
     /// <summary>The same settings with every time in UTC, as timestamptz columns require.</summary>
     public EventSettings InUtc() => this with

@@ -3,6 +3,7 @@ using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Npgsql;
+using TauTauRun.Web.Data;
 
 namespace TauTauRun.Web.Email;
 
@@ -14,14 +15,17 @@ namespace TauTauRun.Web.Email;
 /// database update sends the message again, with the same Message-ID.
 /// </summary>
 public sealed class EmailDelivery(
-    NpgsqlDataSource dataSource, IMailTransport transport, EmailSettings settings,
-    IOptions<EmailDeliveryOptions> options, ILogger<EmailDelivery> logger)
+    NpgsqlDataSource dataSource, IMailTransport transport, EmailSettings settings, EventSettingsStore eventSettings,
+    DkimSealer sealer, IOptions<EmailDeliveryOptions> options, ILogger<EmailDelivery> logger)
 {
     private EmailDeliveryOptions Options => options.Value;
 
     /// <summary>Claims and sends one batch. Returns how many messages it claimed.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
+        // Taken when sent, not when queued: a reply address changed meanwhile is the one used. Read
+        // before claiming, so a failed read leaves no batch waiting for its lease.
+        var replyTo = (await eventSettings.LoadAsync()).ReplyTo is { Length: > 0 } address ? MailboxAddress.Parse(address) : null;
         var batch = await ClaimAsync(cancellationToken);
         if (batch.Count == 0)
             return 0;
@@ -33,7 +37,7 @@ public sealed class EmailDelivery(
             session = await transport.OpenAsync(cancellationToken);
             foreach (var message in batch)
             {
-                if (await SendOneAsync(session, message, cancellationToken))
+                if (await SendOneAsync(session, message, replyTo, cancellationToken))
                     sent.Add(message.Id);
             }
             await sent.CommitAsync();
@@ -59,18 +63,19 @@ public sealed class EmailDelivery(
     /// Sends one message; a refusal of this message alone is settled here and the connection goes on.
     /// True when the server took it: the caller marks it SENT.
     /// </summary>
-    private async Task<bool> SendOneAsync(IMailSession session, OutboxMessage message, CancellationToken cancellationToken)
+    private async Task<bool> SendOneAsync(IMailSession session, OutboxMessage message, MailboxAddress? replyTo, CancellationToken cancellationToken)
     {
         MimeMessage mime;
         try
         {
-            mime = message.ToMimeMessage(settings.From);
+            mime = message.ToMimeMessage(settings.From, replyTo);
         }
         catch (ParseException)
         {
             await MarkFailedAsync(message, "the recipient is not a valid address", permanent: true);
             return false;
         }
+        sealer.Seal(mime);
         try
         {
             await session.SendAsync(mime, cancellationToken);

@@ -23,7 +23,8 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             WHERE p.id = @participantId
             """, new { participantId }, transaction);
         var settings = await settingsStore.LoadAsync();
-        var email = EmailTemplates.Render(kind, settings, runner, statusToken is null ? null : StatusUrl(statusToken));
+        var wording = await EmailTemplateStore.CurrentAsync(connection, kind, transaction);
+        var email = Render(kind, wording, settings, runner, statusToken is null ? null : StatusUrl(statusToken));
 
         return await connection.ExecuteScalarAsync<long>("""
             INSERT INTO email_logs (participant_id, kind, recipient, subject, html_body, text_body, message_id)
@@ -32,14 +33,20 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             """, new { participantId, kind, recipient = runner.Email, email.Subject, email.Html, email.Text, messageId = NewMessageId() }, transaction);
     }
 
-    /// <summary>A message of the kind for a made-up runner (the admins' preview); its status link has the real shape but opens nothing.</summary>
-    public RenderedEmail Sample(string kind, EventSettings settings)
+    /// <summary>
+    /// A message of the kind for a made-up runner (the admins' preview), in the organiser's
+    /// <paramref name="wording"/> or the built-in one; its status link has the real shape but opens nothing.
+    /// </summary>
+    public RenderedEmail Sample(string kind, EventSettings settings, OrganiserTemplate? wording)
     {
         var now = DateTime.UtcNow;
         var runner = new RunnerDetails("anna.de.vries@example.org", "Anna de Vries", "TTR-7K3M9Q", "10K", 2500, "EUR",
             Bib: 1042, PendingSince: now, OfferExpiresAt: now.AddHours(settings.WaitlistOfferHours));
-        return EmailTemplates.Render(kind, settings, runner, StatusUrl("sample-link-for-the-preview"));
+        return Render(kind, wording, settings, runner, EmailTemplates.LinksToStatusPage(kind) ? StatusUrl("sample-link-for-the-preview") : null);
     }
+
+    private static RenderedEmail Render(string kind, OrganiserTemplate? wording, EventSettings settings, RunnerDetails runner, string? statusUrl) =>
+        wording?.Render(settings, runner, statusUrl) ?? EmailTemplates.Render(kind, settings, runner, statusUrl);
 
     public string StatusUrl(string token) => new Uri(emailSettings.PublicBaseUrl, $"status/{token}").ToString();
 

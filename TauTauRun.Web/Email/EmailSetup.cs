@@ -22,6 +22,7 @@ public static class EmailSetup
             PickupFolderTransport.CreateFolder(settings, services.GetRequiredService<ILogger<PickupFolderTransport>>());
             return new PickupFolderTransport(settings);
         });
+        builder.Services.AddSingleton(services => DkimSealer.Read(builder.Configuration, services.GetRequiredService<EmailSettings>()));
         builder.Services.AddSingleton<EmailDelivery>();
         builder.Services.AddHostedService<EmailDeliveryWorker>();
         builder.Services.AddHealthChecks().AddCheck<EmailHealthCheck>("email");

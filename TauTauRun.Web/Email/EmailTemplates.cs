@@ -97,7 +97,7 @@ public static class EmailTemplates
             .Link("Your place on the waiting list", statusUrl)
             .Build($"You are on the waiting list – {settings.Name}", settings.Name);
 
-    private static (string, string)[] PaymentFacts(EventSettings settings, RunnerDetails runner) =>
+    internal static (string, string)[] PaymentFacts(EventSettings settings, RunnerDetails runner) =>
     [
         ("Amount", Money.Format(runner.AmountDueMinor, runner.Currency)),
         ("Payment reference", runner.Reference),
@@ -106,8 +106,12 @@ public static class EmailTemplates
         ("BIC", settings.BankBic),
     ];
 
-    private static string When(EventSettings settings, DateTime utc) =>
+    internal static string When(EventSettings settings, DateTime utc) =>
         settings.Local(utc).ToString("dddd d MMMM yyyy, HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Kinds whose message links to the runner's status page (their callers pass a fresh token).</summary>
+    public static bool LinksToStatusPage(string kind) =>
+        kind is EmailKind.RegistrationReceived or EmailKind.WaitlistOffer or EmailKind.StatusLink or EmailKind.WaitlistJoined;
 
     private static string Required(string? statusUrl, string kind) =>
         statusUrl ?? throw new ArgumentException($"{kind} needs the runner's status link", nameof(statusUrl));

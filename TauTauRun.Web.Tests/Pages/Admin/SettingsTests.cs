@@ -29,6 +29,7 @@ public sealed class SettingsTests : DatabaseTest
         await using var connection = await OpenAsync();
         var startsAt = await connection.ExecuteScalarAsync<DateTime>("SELECT starts_at FROM event_settings");
         Assert.That(startsAt, Is.EqualTo(new DateTime(2027, 6, 21, 1, 30, 0, DateTimeKind.Utc)), "21:30 in New York in June is 01:30 UTC");
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT reply_to FROM event_settings"), Is.EqualTo("info@nightrun.test"));
         var home = new HtmlParser().ParseDocument(await visitor.GetStringAsync("/"));
         Assert.That(home.QuerySelector("h1")!.TextContent, Is.EqualTo("Tau-Tau Night Run"));
         Assert.That(home.QuerySelector(".when-where time")!.GetAttribute("datetime"), Does.StartWith("2027-06-21T01:30:00"));
@@ -58,6 +59,9 @@ public sealed class SettingsTests : DatabaseTest
     [TestCase("Form.PaymentDeadlineDays", "0", "Runners have 1 to 365 days to pay.")]
     [TestCase("Form.WaitlistOfferHours", "two", "Please enter a valid hours to accept a waiting-list offer.")]
     [TestCase("Form.Name", "", "Enter the event&#x27;s name.")]
+    [TestCase("Form.ReplyTo", "Organiser <info@tautaurun.test>", "Enter one email address")]
+    [TestCase("Form.ReplyTo", "info@tautaurun.test, ops@tautaurun.test", "Enter one email address")]
+    [TestCase("Form.ReplyTo", "not an address", "Enter one email address")]
     public async Task Bad_input_is_a_400_with_a_message_and_changes_nothing(string field, string value, string message)
     {
         using var alice = await SignedInAsync("alice");
@@ -160,5 +164,6 @@ public sealed class SettingsTests : DatabaseTest
         ["Form.WaitlistOfferHours"] = "24",
         ["Form.WaiverText"] = "I run at my own risk.",
         ["Form.WaiverVersion"] = "2027-1",
+        ["Form.ReplyTo"] = "info@nightrun.test",
     };
 }

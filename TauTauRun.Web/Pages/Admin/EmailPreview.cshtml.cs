@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
@@ -7,17 +8,22 @@ using TauTauRun.Web.Email;
 namespace TauTauRun.Web.Pages.Admin;
 
 /// <summary>
-/// Every template rendered with the event's current settings and a made-up runner: the subject and the
-/// plain text here, the HTML on <see cref="EmailPreviewHtmlModel"/>, which is sandboxed.
+/// Every template (the organiser's wording where there is one) rendered with the event's current
+/// settings and a made-up runner: the subject and the plain text here, the HTML on <see cref="EmailPreviewHtmlModel"/>, which is sandboxed.
 /// </summary>
 [Authorize(Policy = AdminPolicies.AdminRole)]
-public sealed class EmailPreviewModel(EventSettingsStore store, EmailOutbox outbox) : PageModel
+public sealed class EmailPreviewModel(NpgsqlDataSource dataSource, EventSettingsStore store, EmailOutbox outbox) : PageModel
 {
-    public IReadOnlyList<(string Kind, RenderedEmail Email)> Templates { get; private set; } = [];
+    public List<(string Kind, bool Edited, RenderedEmail Email)> Templates { get; } = [];
 
     public async Task OnGetAsync()
     {
         var settings = await store.LoadAsync();
-        Templates = EmailKind.All.Select(kind => (kind, outbox.Sample(kind, settings))).ToList();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        foreach (var kind in EmailKind.All)
+        {
+            var wording = await EmailTemplateStore.CurrentAsync(connection, kind);
+            Templates.Add((kind, wording is not null, outbox.Sample(kind, settings, wording)));
+        }
     }
 }

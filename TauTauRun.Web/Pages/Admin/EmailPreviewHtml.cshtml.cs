@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
@@ -14,7 +15,7 @@ namespace TauTauRun.Web.Pages.Admin;
 /// </summary>
 [Authorize(Policy = AdminPolicies.AdminRole)]
 [SandboxedContent]
-public sealed class EmailPreviewHtmlModel(EventSettingsStore store, EmailOutbox outbox) : PageModel
+public sealed class EmailPreviewHtmlModel(NpgsqlDataSource dataSource, EventSettingsStore store, EmailOutbox outbox) : PageModel
 {
     public async Task<IActionResult> OnGetAsync(string kind)
     {
@@ -22,7 +23,8 @@ public sealed class EmailPreviewHtmlModel(EventSettingsStore store, EmailOutbox 
         var known = EmailKind.All.FirstOrDefault(k => string.Equals(k, kind, StringComparison.OrdinalIgnoreCase));
         if (known is null)
             return NotFound();
-        var email = outbox.Sample(known, await store.LoadAsync());
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var email = outbox.Sample(known, await store.LoadAsync(), await EmailTemplateStore.CurrentAsync(connection, known));
         return Content(email.Html, "text/html; charset=utf-8");
     }
 }

@@ -63,7 +63,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
                 bank_account_holder = @BankAccountHolder, bank_iban = @BankIban, bank_bic = @BankBic, bank_name = @BankName,
                 registration_opens_at = @RegistrationOpensAt, registration_closes_at = @RegistrationClosesAt,
                 payment_deadline_days = @PaymentDeadlineDays, payment_reminder_days = @PaymentReminderDays, edit_deadline = @EditDeadline,
-                waitlist_offer_hours = @WaitlistOfferHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion,
+                waitlist_offer_hours = @WaitlistOfferHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion, reply_to = @ReplyTo,
                 updated_at = now()
             WHERE id = 1
             """, wanted, transaction);
@@ -97,6 +97,9 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             ModelState.AddModelError("Form.RegistrationClosesAt", "Registration must close before the race starts.");
         if (editDeadline is not null && startsAt is not null && editDeadline > startsAt)
             ModelState.AddModelError("Form.EditDeadline", "The edit deadline must be before the race starts.");
+        var replyTo = Form.ReplyTo?.Trim() ?? "";
+        if (replyTo.Length > 0 && !IsPlainAddress(replyTo))
+            ModelState.AddModelError("Form.ReplyTo", "Enter one email address, like info@tautaurun.com.");
         if (!ModelState.IsValid)
             return null;
         return new EventSettings
@@ -108,9 +111,14 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             RegistrationOpensAt = opensAt!.Value, RegistrationClosesAt = closesAt!.Value,
             PaymentDeadlineDays = Form.PaymentDeadlineDays!.Value, PaymentReminderDays = Form.PaymentReminderDays!.Value, EditDeadline = editDeadline!.Value,
             WaitlistOfferHours = Form.WaitlistOfferHours!.Value,
-            WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(),
+            WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(), ReplyTo = replyTo,
         };
     }
+
+    /// <summary>A bare address (no display name, no list): what the column's CHECK and a Reply-To header take.</summary>
+    private static bool IsPlainAddress(string value) =>
+        MimeKit.MailboxAddress.TryParse(value, out var mailbox) && string.IsNullOrEmpty(mailbox?.Name) && mailbox?.Address == value
+        && value.Length <= 254 && !value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) && value.Count(c => c == '@') == 1;
 
     /// <summary>A wall-clock time in the event's zone as UTC; a time the clocks skip does not exist.</summary>
     private DateTime? Utc(string field, DateTime? local, TimeZoneInfo zone)
@@ -189,7 +197,10 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         [StringLength(50, ErrorMessage = "Keep the version to 50 characters.")]
         public string? WaiverVersion { get; init; }
 
-        /// <summary>The stored settings, times shown in the event's zone.</summary>
+        [Display(Name = "Reply address for runners (Reply-To of every email)")]
+        [StringLength(254, ErrorMessage = "Keep the address to 254 characters.")]
+        public string? ReplyTo { get; init; }
+
         /// <summary>The stored settings' version this form was filled from (their updated_at, in ticks).</summary>
         public long Version { get; init; }
 
@@ -202,6 +213,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             RegistrationClosesAt = settings.Local(settings.RegistrationClosesAt),
             PaymentDeadlineDays = settings.PaymentDeadlineDays, PaymentReminderDays = settings.PaymentReminderDays, EditDeadline = settings.Local(settings.EditDeadline),
             WaitlistOfferHours = settings.WaitlistOfferHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
+            ReplyTo = settings.ReplyTo,
         };
     }
 }
