@@ -19,6 +19,10 @@ public sealed record EventSettings
     public int PaymentReminderDays { get; init; }
     public DateTime EditDeadline { get; init; } = new(2027, 5, 1, 22, 0, 0, DateTimeKind.Utc);
     public int WaitlistOfferHours { get; init; } = 48;
+    /// <summary>Until when runners may hand their place on or change race on their status page (admins may at any time).</summary>
+    public DateTime TransferDeadline { get; init; } = new(2027, 5, 1, 22, 0, 0, DateTimeKind.Utc);
+    /// <summary>A transferred place keeps its bib; otherwise the new runner gets the next one in the race's range.</summary>
+    public bool TransferKeepsBib { get; init; } = true;
     public string WaiverText { get; init; } =
         "I take part at my own risk, I am fit to run the distance I chose, and I agree that my registration data is processed to organise the event.";
     public string WaiverVersion { get; init; } = "2026-1";
@@ -32,6 +36,7 @@ public sealed record EventSettings
         RegistrationOpensAt = RegistrationOpensAt.ToUniversalTime(),
         RegistrationClosesAt = RegistrationClosesAt.ToUniversalTime(),
         EditDeadline = EditDeadline.ToUniversalTime(),
+        TransferDeadline = TransferDeadline.ToUniversalTime(),
     };
 
     public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);

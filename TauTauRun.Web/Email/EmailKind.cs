@@ -11,7 +11,11 @@ public static class EmailKind
     public const string StatusLink = "STATUS_LINK";
     public const string WaitlistJoined = "WAITLIST_JOINED";
     public const string PaymentReminder = "PAYMENT_REMINDER";
+    public const string PlaceTransferred = "PLACE_TRANSFERRED";
+    public const string PlaceReceived = "PLACE_RECEIVED";
+    public const string RaceChanged = "RACE_CHANGED";
 
     public static readonly IReadOnlyList<string> All =
-        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined, PaymentReminder];
+        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined, PaymentReminder,
+            PlaceTransferred, PlaceReceived, RaceChanged];
 }

@@ -18,7 +18,8 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
         var runner = await connection.QuerySingleAsync<RunnerDetails>("""
             SELECT p.email AS Email, p.full_name AS FullName, p.reference AS Reference, c.name AS CategoryName,
                    p.amount_due_minor AS AmountDueMinor, p.currency AS Currency, p.bib AS Bib,
-                   p.status_changed_at AS PendingSince, p.offer_expires_at AS OfferExpiresAt
+                   p.status_changed_at AS PendingSince, p.offer_expires_at AS OfferExpiresAt,
+                   p.amount_paid_minor AS AmountPaidMinor
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             WHERE p.id = @participantId
             """, new { participantId }, transaction);

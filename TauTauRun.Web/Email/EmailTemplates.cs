@@ -5,7 +5,7 @@ namespace TauTauRun.Web.Email;
 /// <summary>What the templates need to know about a runner, loaded with the message's transaction.</summary>
 public sealed record RunnerDetails(
     string Email, string FullName, string Reference, string CategoryName, long AmountDueMinor, string Currency,
-    int? Bib, DateTime PendingSince, DateTime? OfferExpiresAt);
+    int? Bib, DateTime PendingSince, DateTime? OfferExpiresAt, long? AmountPaidMinor = null);
 
 /// <summary>
 /// The text of every message a runner gets. The event's name, date, place and bank details come from
@@ -23,6 +23,9 @@ public static class EmailTemplates
         EmailKind.StatusLink => StatusLink(settings, runner, Required(statusUrl, kind)),
         EmailKind.PaymentReminder => PaymentReminder(settings, runner),
         EmailKind.WaitlistJoined => WaitlistJoined(settings, runner, Required(statusUrl, kind)),
+        EmailKind.PlaceTransferred => PlaceTransferred(settings, runner),
+        EmailKind.PlaceReceived => PlaceReceived(settings, runner, Required(statusUrl, kind)),
+        EmailKind.RaceChanged => RaceChanged(settings, runner),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no template for this kind"),
     };
 
@@ -97,6 +100,46 @@ public static class EmailTemplates
             .Link("Your place on the waiting list", statusUrl)
             .Build($"You are on the waiting list – {settings.Name}", settings.Name);
 
+    private static RenderedEmail PlaceTransferred(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"your place {runner.Reference} in the {runner.CategoryName} at {settings.Name} has been handed on to another runner, who now has their own link to it. Your link no longer works.")
+            .Paragraph("If you did not ask for this, please reply to this email at once.")
+            .Build($"Your place has been handed on: {runner.Reference} – {settings.Name}", settings.Name);
+
+    private static RenderedEmail PlaceReceived(EventSettings settings, RunnerDetails runner, string statusUrl)
+    {
+        var email = new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"a place in the {runner.CategoryName} at {settings.Name} on {When(settings, settings.StartsAt)}, {settings.Place}, has been handed on to you (registration {runner.Reference}).");
+        email = runner.AmountPaidMinor is null
+            ? email.Paragraph("The place is not paid yet: please pay by bank transfer with the payment reference below.").Facts(PaymentFacts(settings, runner))
+            : email.Facts(("Bib number", runner.Bib?.ToString() ?? "to be assigned"), ("Registration", runner.Reference), ("Race", runner.CategoryName));
+        return email
+            .Link("Your registration (status, details, cancellation)", statusUrl)
+            .Paragraph("Keep this link to yourself: anyone who has it can see and change your registration.")
+            .Build($"A place is yours: {runner.Reference} – {settings.Name}", settings.Name);
+    }
+
+    private static RenderedEmail RaceChanged(EventSettings settings, RunnerDetails runner)
+    {
+        var email = new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"your registration {runner.Reference} at {settings.Name} is now for the {runner.CategoryName}.");
+        var balance = runner.AmountDueMinor - (runner.AmountPaidMinor ?? 0);
+        email = runner.AmountPaidMinor is null
+            ? email.Paragraph("The amount to pay is the new race's price:").Facts(PaymentFacts(settings, runner))
+            : balance > 0
+                ? email.Paragraph($"The new race costs {Money.Format(balance, runner.Currency)} more than you paid: please transfer the difference with your payment reference.")
+                    .Facts(PaymentFacts(settings, runner with { AmountDueMinor = balance }))
+                : balance < 0
+                    ? email.Paragraph($"The new race costs {Money.Format(-balance, runner.Currency)} less than you paid: we will refund the difference.")
+                    : email;
+        if (runner.Bib is { } bib)
+            email = email.Facts(("Bib number", bib.ToString()), ("Race", runner.CategoryName));
+        return email.Build($"Race changed: {runner.Reference} – {settings.Name}", settings.Name);
+    }
+
     internal static (string, string)[] PaymentFacts(EventSettings settings, RunnerDetails runner) =>
     [
         ("Amount", Money.Format(runner.AmountDueMinor, runner.Currency)),
@@ -111,7 +154,8 @@ public static class EmailTemplates
 
     /// <summary>Kinds whose message links to the runner's status page (their callers pass a fresh token).</summary>
     public static bool LinksToStatusPage(string kind) =>
-        kind is EmailKind.RegistrationReceived or EmailKind.WaitlistOffer or EmailKind.StatusLink or EmailKind.WaitlistJoined;
+        kind is EmailKind.RegistrationReceived or EmailKind.WaitlistOffer or EmailKind.StatusLink or EmailKind.WaitlistJoined
+            or EmailKind.PlaceReceived;
 
     private static string Required(string? statusUrl, string kind) =>
         statusUrl ?? throw new ArgumentException($"{kind} needs the runner's status link", nameof(statusUrl));

@@ -34,7 +34,7 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
         ChangeAsync(participantId, AwaitsPayment, async (transaction, runner) =>
         {
             // A runner who was paid before and put back to PENDING keeps the bib they had.
-            var bib = runner.Bib ?? await NextBibAsync(transaction, runner.CategoryId);
+            var bib = runner.Bib ?? await Bibs.NextAsync(transaction, runner.CategoryId);
             if (bib is null)
                 return new Outcome(false, $"No bib numbers are left in the range of {runner.CategoryName}: widen the range in the race's settings, then try again.");
             await transaction.Connection!.ExecuteAsync($"""
@@ -166,21 +166,5 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
         if (outcome.Done)
             await transaction.CommitAsync();
         return outcome;
-    }
-
-    /// <summary>
-    /// The next bib in the category's range: one above the highest ever given in it, so a bib is never
-    /// handed out twice even after its runner cancelled. The category row is locked meanwhile, so two
-    /// payments in one category queue for a moment instead of drawing the same number.
-    /// </summary>
-    private static async Task<int?> NextBibAsync(NpgsqlTransaction transaction, long categoryId)
-    {
-        var range = await transaction.Connection!.QuerySingleAsync<(int First, int Last)>(
-            "SELECT bib_first, bib_last FROM race_categories WHERE id = @categoryId FOR UPDATE", new { categoryId }, transaction);
-        var next = await transaction.Connection!.ExecuteScalarAsync<int>("""
-            SELECT coalesce(max(bib) + 1, @First) FROM participants
-            WHERE category_id = @categoryId AND bib BETWEEN @First AND @Last
-            """, new { categoryId, range.First, range.Last }, transaction);
-        return next <= range.Last ? next : null;
     }
 }

@@ -29,6 +29,9 @@ public static class ParticipantStatus
     /// <summary>Holds a place that is not paid yet: an admin can mark it paid.</summary>
     public static readonly IReadOnlyList<string> AwaitsPayment = [Pending, Offered];
 
+    /// <summary>Holds a place of their own that may be handed on or moved to another race.</summary>
+    public static readonly IReadOnlyList<string> Transferable = [Pending, Paid];
+
     public static bool IsIn(this string status, IReadOnlyList<string> set) => set.Contains(status);
 
     /// <summary>A set as SQL, e.g. <c>('PENDING', 'PAID', 'OFFERED')</c>, for <c>payment_status IN …</c>.</summary>

@@ -50,6 +50,20 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        var (outcome, _) = await AdmitAsync(transaction, runner, token, joinWaitlist);
+        if (outcome is Outcome.Registered or Outcome.Waitlisted)
+            await transaction.CommitAsync();
+        return outcome;
+    }
+
+    /// <summary>
+    /// The registration in the caller's transaction (an admin's walk-in or paper entries add their audit
+    /// rows to it): the row, the place or the waiting list, the email. The participant's id when admitted;
+    /// a unique violation (token, address) is the caller's to handle.
+    /// </summary>
+    public async Task<(Outcome Outcome, long? ParticipantId)> AdmitAsync(NpgsqlTransaction transaction, NewRunner runner, string token, bool joinWaitlist)
+    {
+        var connection = transaction.Connection!;
         var created = await connection.QuerySingleOrDefaultAsync<(long Id, string Status)?>($"""
             WITH category AS (
                 SELECT id, price_minor, currency FROM race_categories WHERE id = @CategoryId AND is_open),
@@ -92,12 +106,11 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
         {
             var open = await connection.ExecuteScalarAsync<bool?>(
                 "SELECT is_open FROM race_categories WHERE id = @CategoryId", new { runner.CategoryId }, transaction);
-            return open == true ? Outcome.Full : Outcome.CategoryClosed;
+            return (open == true ? Outcome.Full : Outcome.CategoryClosed, null);
         }
         var waitlisted = row.Status == ParticipantStatus.Waitlisted;
         await outbox.QueueAsync(transaction, row.Id, waitlisted ? EmailKind.WaitlistJoined : EmailKind.RegistrationReceived, token);
-        await transaction.CommitAsync();
-        return waitlisted ? Outcome.Waitlisted : Outcome.Registered;
+        return (waitlisted ? Outcome.Waitlisted : Outcome.Registered, row.Id);
     }
 
     private async Task<bool> ExistsAsync(string token)

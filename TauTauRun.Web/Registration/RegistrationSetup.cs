@@ -2,7 +2,7 @@ namespace TauTauRun.Web.Registration;
 
 public static class RegistrationSetup
 {
-    /// <summary>The participant lifecycle: registration, places, payments, bank-statement import, check-in, the expiry sweep, and the runners' post limit.</summary>
+    /// <summary>The participant lifecycle: registration, places, payments, bank-statement import, check-in, transfers and race changes, walk-in and paper entries, the expiry sweep, and the runners' post limit.</summary>
     public static void AddTauTauRunRegistration(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Registrar>();
@@ -15,6 +15,10 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<RaceCategories>();
         builder.Services.AddSingleton<CheckIn>();
         builder.Services.AddSingleton<PaymentImport>();
+        builder.Services.AddSingleton<Transfers>();
+        builder.Services.AddSingleton<RaceChanges>();
+        builder.Services.AddSingleton<WalkIns>();
+        builder.Services.AddSingleton<PaperEntries>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using TauTauRun.Web.Admin;
+using TauTauRun.Web.Data;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Admin;
@@ -11,7 +12,7 @@ namespace TauTauRun.Web.Pages.Admin;
 /// The dashboard: places per race, money expected and received, T-shirt sizes to order, how the mail
 /// is doing, registrations per day, and the backups (the same checks as /health). Five small aggregate queries; nothing here changes data.
 /// </summary>
-public sealed class DashboardModel(NpgsqlDataSource dataSource, HealthCheckService health) : PageModel
+public sealed class DashboardModel(NpgsqlDataSource dataSource, HealthCheckService health, EventSettingsStore settingsStore) : PageModel
 {
     public AdminState Admin { get; private set; } = null!;
     public IReadOnlyList<RaceRow> Races { get; private set; } = [];
@@ -51,12 +52,14 @@ public sealed class DashboardModel(NpgsqlDataSource dataSource, HealthCheckServi
             """)).AsList();
         Emails = (await connection.QueryAsync<(string, long)>(
             "SELECT status, count(*) FROM email_logs GROUP BY status ORDER BY status")).AsList();
+        // Days as the event's clock has them: a registration at 23:30 local time counts on that day, as admins see it.
         Chart = new RegistrationChart((await connection.QueryAsync<(DateTime, long)>("""
+            WITH today AS (SELECT (now() AT TIME ZONE @zone)::date AS date)
             SELECT day, count(p.id)
-            FROM generate_series(current_date - 59, current_date, interval '1 day') AS day
-            LEFT JOIN participants p ON p.created_at >= day AND p.created_at < day + interval '1 day'
+            FROM today, generate_series((today.date - 59)::timestamp, today.date::timestamp, interval '1 day') AS day
+            LEFT JOIN participants p ON p.created_at >= day AT TIME ZONE @zone AND p.created_at < (day + interval '1 day') AT TIME ZONE @zone
             GROUP BY day ORDER BY day
-            """)).AsList());
+            """, new { zone = (await settingsStore.LoadAsync()).TimeZone })).AsList());
     }
 
     public sealed record RaceRow(long Id, string Name, int Capacity, long Registered, long Paid, long Pending, long Waitlisted, long PlacesLeft);

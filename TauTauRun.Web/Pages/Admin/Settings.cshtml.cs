@@ -64,7 +64,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
                 registration_opens_at = @RegistrationOpensAt, registration_closes_at = @RegistrationClosesAt,
                 payment_deadline_days = @PaymentDeadlineDays, payment_reminder_days = @PaymentReminderDays, edit_deadline = @EditDeadline,
                 waitlist_offer_hours = @WaitlistOfferHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion, reply_to = @ReplyTo,
-                updated_at = now()
+                transfer_deadline = @TransferDeadline, transfer_keeps_bib = @TransferKeepsBib, updated_at = now()
             WHERE id = 1
             """, wanted, transaction);
         if (updated != 1)
@@ -91,12 +91,15 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         var opensAt = Utc(nameof(Form.RegistrationOpensAt), Form.RegistrationOpensAt, zone);
         var closesAt = Utc(nameof(Form.RegistrationClosesAt), Form.RegistrationClosesAt, zone);
         var editDeadline = Utc(nameof(Form.EditDeadline), Form.EditDeadline, zone);
+        var transferDeadline = Utc(nameof(Form.TransferDeadline), Form.TransferDeadline, zone);
         if (opensAt is not null && closesAt is not null && closesAt <= opensAt)
             ModelState.AddModelError("Form.RegistrationClosesAt", "Registration must close after it opens.");
         if (closesAt is not null && startsAt is not null && closesAt > startsAt)
             ModelState.AddModelError("Form.RegistrationClosesAt", "Registration must close before the race starts.");
         if (editDeadline is not null && startsAt is not null && editDeadline > startsAt)
             ModelState.AddModelError("Form.EditDeadline", "The edit deadline must be before the race starts.");
+        if (transferDeadline is not null && startsAt is not null && transferDeadline > startsAt)
+            ModelState.AddModelError("Form.TransferDeadline", "The transfer deadline must be before the race starts.");
         var replyTo = Form.ReplyTo?.Trim() ?? "";
         if (replyTo.Length > 0 && !IsPlainAddress(replyTo))
             ModelState.AddModelError("Form.ReplyTo", "Enter one email address, like info@tautaurun.com.");
@@ -111,6 +114,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             RegistrationOpensAt = opensAt!.Value, RegistrationClosesAt = closesAt!.Value,
             PaymentDeadlineDays = Form.PaymentDeadlineDays!.Value, PaymentReminderDays = Form.PaymentReminderDays!.Value, EditDeadline = editDeadline!.Value,
             WaitlistOfferHours = Form.WaitlistOfferHours!.Value,
+            TransferDeadline = transferDeadline!.Value, TransferKeepsBib = Form.TransferKeepsBib,
             WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(), ReplyTo = replyTo,
         };
     }
@@ -182,6 +186,13 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         [Required(ErrorMessage = "Enter until when runners can change their details.")]
         public DateTime? EditDeadline { get; init; }
 
+        [Display(Name = "Runners can hand on their place or change race until")]
+        [Required(ErrorMessage = "Enter until when runners can transfer their place or change race.")]
+        public DateTime? TransferDeadline { get; init; }
+
+        [Display(Name = "A transferred place keeps its bib (otherwise the next bib in the race's range)")]
+        public bool TransferKeepsBib { get; init; }
+
         [Display(Name = "Hours to accept a waiting-list offer")]
         [Required(ErrorMessage = "Enter how many hours a waiting runner has to accept a place.")]
         [Range(1, 720, ErrorMessage = "An offer lasts 1 to 720 hours.")]
@@ -212,6 +223,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             RegistrationOpensAt = settings.Local(settings.RegistrationOpensAt),
             RegistrationClosesAt = settings.Local(settings.RegistrationClosesAt),
             PaymentDeadlineDays = settings.PaymentDeadlineDays, PaymentReminderDays = settings.PaymentReminderDays, EditDeadline = settings.Local(settings.EditDeadline),
+            TransferDeadline = settings.Local(settings.TransferDeadline), TransferKeepsBib = settings.TransferKeepsBib,
             WaitlistOfferHours = settings.WaitlistOfferHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
             ReplyTo = settings.ReplyTo,
         };
