@@ -19,6 +19,8 @@ public sealed record EventSettings
     public int PaymentReminderDays { get; init; }
     public DateTime EditDeadline { get; init; } = new(2027, 5, 1, 22, 0, 0, DateTimeKind.Utc);
     public int WaitlistOfferHours { get; init; } = 48;
+    /// <summary>Hours a new registration holds its place before the runner must have opened the emailed link.</summary>
+    public int EmailConfirmHours { get; init; } = 24;
     public string WaiverText { get; init; } =
         "I take part at my own risk, I am fit to run the distance I chose, and I agree that my registration data is processed to organise the event.";
     public string WaiverVersion { get; init; } = "2026-1";

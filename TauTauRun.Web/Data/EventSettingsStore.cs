@@ -29,7 +29,7 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
     internal const string Select = """
         SELECT name, description, starts_at, time_zone, place, bank_account_holder, bank_iban, bank_bic,
                bank_name, registration_opens_at, registration_closes_at, payment_deadline_days, payment_reminder_days,
-               edit_deadline, waitlist_offer_hours, waiver_text, waiver_version
+               edit_deadline, waitlist_offer_hours, email_confirm_hours, waiver_text, waiver_version
         FROM event_settings
         """;
 
@@ -44,10 +44,10 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
         await connection.ExecuteAsync("""
             INSERT INTO event_settings (name, description, starts_at, time_zone, place, bank_account_holder,
                 bank_iban, bank_bic, bank_name, registration_opens_at, registration_closes_at,
-                payment_deadline_days, edit_deadline, waitlist_offer_hours, waiver_text, waiver_version)
+                payment_deadline_days, edit_deadline, waitlist_offer_hours, email_confirm_hours, waiver_text, waiver_version)
             VALUES (@Name, @Description, @StartsAt, @TimeZone, @Place, @BankAccountHolder,
                 @BankIban, @BankBic, @BankName, @RegistrationOpensAt, @RegistrationClosesAt,
-                @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @WaiverText, @WaiverVersion)
+                @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @EmailConfirmHours, @WaiverText, @WaiverVersion)
             ON CONFLICT (id) DO NOTHING
             """, defaults.InUtc());
         return await connection.QuerySingleAsync<EventSettings>(Select);

@@ -63,7 +63,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
                 bank_account_holder = @BankAccountHolder, bank_iban = @BankIban, bank_bic = @BankBic, bank_name = @BankName,
                 registration_opens_at = @RegistrationOpensAt, registration_closes_at = @RegistrationClosesAt,
                 payment_deadline_days = @PaymentDeadlineDays, payment_reminder_days = @PaymentReminderDays, edit_deadline = @EditDeadline,
-                waitlist_offer_hours = @WaitlistOfferHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion,
+                waitlist_offer_hours = @WaitlistOfferHours, email_confirm_hours = @EmailConfirmHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion,
                 updated_at = now()
             WHERE id = 1
             """, wanted, transaction);
@@ -107,7 +107,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             BankBic = Form.BankBic?.Trim() ?? "", BankName = Form.BankName?.Trim() ?? "",
             RegistrationOpensAt = opensAt!.Value, RegistrationClosesAt = closesAt!.Value,
             PaymentDeadlineDays = Form.PaymentDeadlineDays!.Value, PaymentReminderDays = Form.PaymentReminderDays!.Value, EditDeadline = editDeadline!.Value,
-            WaitlistOfferHours = Form.WaitlistOfferHours!.Value,
+            WaitlistOfferHours = Form.WaitlistOfferHours!.Value, EmailConfirmHours = Form.EmailConfirmHours!.Value,
             WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(),
         };
     }
@@ -179,6 +179,11 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         [Range(1, 720, ErrorMessage = "An offer lasts 1 to 720 hours.")]
         public int? WaitlistOfferHours { get; init; }
 
+        [Display(Name = "Hours to confirm the email address")]
+        [Required(ErrorMessage = "Enter how many hours a new registration holds its place before its email address is confirmed.")]
+        [Range(1, 720, ErrorMessage = "Confirmation may take 1 to 720 hours.")]
+        public int? EmailConfirmHours { get; init; }
+
         [Display(Name = "Waiver text")]
         [Required(ErrorMessage = "Enter the waiver runners accept.")]
         [StringLength(10000, ErrorMessage = "Keep the waiver to 10000 characters.")]
@@ -201,7 +206,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             RegistrationOpensAt = settings.Local(settings.RegistrationOpensAt),
             RegistrationClosesAt = settings.Local(settings.RegistrationClosesAt),
             PaymentDeadlineDays = settings.PaymentDeadlineDays, PaymentReminderDays = settings.PaymentReminderDays, EditDeadline = settings.Local(settings.EditDeadline),
-            WaitlistOfferHours = settings.WaitlistOfferHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
+            WaitlistOfferHours = settings.WaitlistOfferHours, EmailConfirmHours = settings.EmailConfirmHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
         };
     }
 }
