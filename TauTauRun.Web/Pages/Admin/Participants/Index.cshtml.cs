@@ -52,7 +52,7 @@ public sealed class ParticipantListModel(NpgsqlDataSource dataSource, AdminChang
         Rows = found.Rows;
         Next = found.Next;
         if (Filter.Narrows)
-            ActiveMatches = (await ParticipantSearch.ActiveIdsAsync(connection, Filter)).Count;
+            ActiveMatches = await ParticipantSearch.CountActiveAsync(connection, Filter);
         return Page();
     }
 

@@ -34,13 +34,15 @@ public static class ParticipantSearch
         return new DynamicParameters(new { search.Pattern, search.Bib, filter.CategoryId, filter.Status, filter.Size, filter.Unconfirmed });
     }
 
+    private static readonly string MatchesActive = $"{Matches} AND p.payment_status IN {ParticipantStatus.SqlList(ParticipantStatus.Active)}";
+
     /// <summary>Every runner the filter matches who is still in the race (not only one page): what a bulk action acts on.</summary>
     public static async Task<IReadOnlyList<long>> ActiveIdsAsync(NpgsqlConnection connection, Filter filter) =>
-        (await connection.QueryAsync<long>($"""
-            SELECT p.id FROM participants p
-            WHERE {Matches} AND p.payment_status IN {ParticipantStatus.SqlList(ParticipantStatus.Active)}
-            ORDER BY p.id
-            """, Parameters(filter))).AsList();
+        (await connection.QueryAsync<long>($"SELECT p.id FROM participants p WHERE {MatchesActive} ORDER BY p.id", Parameters(filter))).AsList();
+
+    /// <summary>How many <see cref="ActiveIdsAsync"/> would return, counted in the database.</summary>
+    public static Task<int> CountActiveAsync(NpgsqlConnection connection, Filter filter) =>
+        connection.ExecuteScalarAsync<int>($"SELECT count(*) FROM participants p WHERE {MatchesActive}", Parameters(filter));
 
     /// <summary>A page of rows, and the cursor of the next page when there is one.</summary>
     public sealed record Found(IReadOnlyList<Row> Rows, string? Next);
