@@ -10,7 +10,7 @@ public sealed class EmailTemplatesTests
 
     private static readonly RunnerDetails Runner = new(
         "x@runners.test", "José <b>Núñez</b> 王小明", "TTR-7K3M9Q", "10K", 2500, "EUR", 42,
-        new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 2, 10, 0, 0, DateTimeKind.Utc));
+        new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 12, 2, 10, 0, 0, DateTimeKind.Utc), EmailConfirmed: false);
 
     [TestCaseSource(typeof(EmailKind), nameof(EmailKind.All))]
     public void Every_kind_has_both_bodies_with_the_event_and_escapes_the_runners_values(string kind)

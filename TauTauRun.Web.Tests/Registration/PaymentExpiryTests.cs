@@ -35,7 +35,7 @@ public sealed class PaymentExpiryTests : DatabaseTest
 
         var sweep = await app.Services.GetRequiredService<PaymentExpiry>().RunOnceAsync();
 
-        Assert.That(sweep, Is.EqualTo(new PaymentExpiry.Sweep(1, 1, false)));
+        Assert.That(sweep, Is.EqualTo(new PaymentExpiry.Sweep(1, 0, 1, false)));
         await using var check = await OpenAsync();
         var statuses = new Dictionary<string, string>();
         foreach (var email in new[] { overdue, recent, paidLongAgo, offeredLapsed, firstWaiting, secondWaiting, thirdWaiting })
@@ -48,7 +48,7 @@ public sealed class PaymentExpiryTests : DatabaseTest
         Assert.That(await check.ExecuteScalarAsync<long>("SELECT count(*) FROM email_logs WHERE kind = 'WAITLIST_OFFER'"), Is.EqualTo(2));
 
         var again = await app.Services.GetRequiredService<PaymentExpiry>().RunOnceAsync();
-        Assert.That(again, Is.EqualTo(new PaymentExpiry.Sweep(0, 0, false)), "a second sweep finds nothing more");
+        Assert.That(again, Is.EqualTo(new PaymentExpiry.Sweep(0, 0, 0, false)), "a second sweep finds nothing more");
     }
 
     private static async Task<string> RegisterAsync(TestApp app, long categoryId, bool joinWaitlist = false)

@@ -6,7 +6,7 @@ namespace TauTauRun.Rules.Tests;
 public sealed class CursorTests
 {
     private static readonly ParticipantSearch.Row Row = new(42, "TTR-7K3M9Q", "Anna de Vries", "anna@example.org", "+31612345678",
-        "PAID", 1042, "M", 2500, "EUR", new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), "10K");
+        "PAID", 1042, "M", 2500, "EUR", new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), null, "10K");
 
     [Test]
     public void Each_sort_reads_back_the_cursor_it_wrote()

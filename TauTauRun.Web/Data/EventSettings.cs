@@ -23,6 +23,8 @@ public sealed record EventSettings
     public DateTime TransferDeadline { get; init; } = new(2027, 5, 1, 22, 0, 0, DateTimeKind.Utc);
     /// <summary>A transferred place keeps its bib; otherwise the new runner gets the next one in the race's range.</summary>
     public bool TransferKeepsBib { get; init; } = true;
+    /// <summary>Hours a new registration holds its place before the runner must have opened the emailed link.</summary>
+    public int EmailConfirmHours { get; init; } = 24;
     public string WaiverText { get; init; } =
         "I take part at my own risk, I am fit to run the distance I chose, and I agree that my registration data is processed to organise the event.";
     public string WaiverVersion { get; init; } = "2026-1";

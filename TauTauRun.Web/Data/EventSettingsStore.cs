@@ -29,8 +29,8 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
     internal const string Select = """
         SELECT name, description, starts_at, time_zone, place, bank_account_holder, bank_iban, bank_bic,
                bank_name, registration_opens_at, registration_closes_at, payment_deadline_days, payment_reminder_days,
-               edit_deadline, waitlist_offer_hours, waiver_text, waiver_version, reply_to, transfer_deadline,
-               transfer_keeps_bib
+               edit_deadline, waitlist_offer_hours, email_confirm_hours, waiver_text, waiver_version, reply_to,
+               transfer_deadline, transfer_keeps_bib
         FROM event_settings
         """;
 
@@ -45,12 +45,12 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
         await connection.ExecuteAsync("""
             INSERT INTO event_settings (name, description, starts_at, time_zone, place, bank_account_holder,
                 bank_iban, bank_bic, bank_name, registration_opens_at, registration_closes_at,
-                payment_deadline_days, edit_deadline, waitlist_offer_hours, waiver_text, waiver_version, reply_to,
-                transfer_deadline, transfer_keeps_bib)
+                payment_deadline_days, edit_deadline, waitlist_offer_hours, email_confirm_hours, waiver_text, waiver_version,
+                reply_to, transfer_deadline, transfer_keeps_bib)
             VALUES (@Name, @Description, @StartsAt, @TimeZone, @Place, @BankAccountHolder,
                 @BankIban, @BankBic, @BankName, @RegistrationOpensAt, @RegistrationClosesAt,
-                @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @WaiverText, @WaiverVersion, @ReplyTo,
-                @TransferDeadline, @TransferKeepsBib)
+                @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @EmailConfirmHours, @WaiverText, @WaiverVersion,
+                @ReplyTo, @TransferDeadline, @TransferKeepsBib)
             ON CONFLICT (id) DO NOTHING
             """, defaults.InUtc());
         return await connection.QuerySingleAsync<EventSettings>(Select);

@@ -19,7 +19,7 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             SELECT p.email AS Email, p.full_name AS FullName, p.reference AS Reference, c.name AS CategoryName,
                    p.amount_due_minor AS AmountDueMinor, p.currency AS Currency, p.bib AS Bib,
                    p.status_changed_at AS PendingSince, p.offer_expires_at AS OfferExpiresAt,
-                   p.amount_paid_minor AS AmountPaidMinor
+                   p.email_confirmed_at IS NOT NULL AS EmailConfirmed, p.amount_paid_minor AS AmountPaidMinor
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             WHERE p.id = @participantId
             """, new { participantId }, transaction);
@@ -42,7 +42,7 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
     {
         var now = DateTime.UtcNow;
         var runner = new RunnerDetails("anna.de.vries@example.org", "Anna de Vries", "TTR-7K3M9Q", "10K", 2500, "EUR",
-            Bib: 1042, PendingSince: now, OfferExpiresAt: now.AddHours(settings.WaitlistOfferHours));
+            Bib: 1042, PendingSince: now, OfferExpiresAt: now.AddHours(settings.WaitlistOfferHours), EmailConfirmed: false);
         return Render(kind, wording, settings, runner, EmailTemplates.LinksToStatusPage(kind) ? StatusUrl("sample-link-for-the-preview") : null);
     }
 

@@ -5,7 +5,7 @@ namespace TauTauRun.Web.Email;
 /// <summary>What the templates need to know about a runner, loaded with the message's transaction.</summary>
 public sealed record RunnerDetails(
     string Email, string FullName, string Reference, string CategoryName, long AmountDueMinor, string Currency,
-    int? Bib, DateTime PendingSince, DateTime? OfferExpiresAt, long? AmountPaidMinor = null);
+    int? Bib, DateTime PendingSince, DateTime? OfferExpiresAt, bool EmailConfirmed, long? AmountPaidMinor = null);
 
 /// <summary>
 /// The text of every message a runner gets. The event's name, date, place and bank details come from
@@ -32,12 +32,15 @@ public static class EmailTemplates
     private static RenderedEmail RegistrationReceived(EventSettings settings, RunnerDetails runner, string statusUrl)
     {
         var deadline = runner.PendingSince.AddDays(settings.PaymentDeadlineDays);
-        return new EmailBody()
+        var body = new EmailBody()
             .Paragraph($"Hello {runner.FullName},")
             .Paragraph($"we have your registration for the {runner.CategoryName} at {settings.Name} on {When(settings, settings.StartsAt)}, {settings.Place}. Your place is held until {When(settings, deadline)}: please pay by bank transfer before then.")
             .Facts(PaymentFacts(settings, runner))
             .Paragraph("Please use the payment reference exactly as shown, so we can match your payment. You will get your bib number by email once the payment has arrived.")
-            .Link("Your registration (status, details, cancellation)", statusUrl)
+            .Link("Your registration (status, details, cancellation)", statusUrl);
+        if (!runner.EmailConfirmed)
+            body.Paragraph($"Please open this link by {When(settings, runner.PendingSince.AddHours(settings.EmailConfirmHours))} to confirm your email address: without the confirmation the place goes to the next runner.");
+        return body
             .Paragraph("Keep this link to yourself: anyone who has it can see and change your registration.")
             .Build($"Registration received: {runner.Reference} – {settings.Name}", settings.Name);
     }
@@ -71,7 +74,9 @@ public static class EmailTemplates
     private static RenderedEmail RegistrationExpired(EventSettings settings, RunnerDetails runner) =>
         new EmailBody()
             .Paragraph($"Hello {runner.FullName},")
-            .Paragraph($"we did not receive the payment for your registration {runner.Reference} ({runner.CategoryName}) within {settings.PaymentDeadlineDays} days, so the place has been released.")
+            .Paragraph(runner.EmailConfirmed
+                ? $"we did not receive the payment for your registration {runner.Reference} ({runner.CategoryName}) within {settings.PaymentDeadlineDays} days, so the place has been released."
+                : $"the link in the email about your registration {runner.Reference} ({runner.CategoryName}) was not opened within {settings.EmailConfirmHours} hours, so the email address is not confirmed and the place has been released.")
             .Paragraph("If you paid in the last few days, please reply to this email with the date of your transfer and we will sort it out. You are welcome to register again while places are available.")
             .Build($"Registration expired: {runner.Reference} – {settings.Name}", settings.Name);
 
@@ -87,7 +92,7 @@ public static class EmailTemplates
     private static RenderedEmail StatusLink(EventSettings settings, RunnerDetails runner, string statusUrl) =>
         new EmailBody()
             .Paragraph($"Hello {runner.FullName},")
-            .Paragraph($"here is the link to your registration {runner.Reference} ({runner.CategoryName}) at {settings.Name}. Links sent before this one no longer work.")
+            .Paragraph($"here is the link to your registration {runner.Reference} ({runner.CategoryName}) at {settings.Name}. Once you open it, links sent before this one no longer work.")
             .Link("Your registration", statusUrl)
             .Paragraph("If you did not ask for this email, you can ignore it.")
             .Build($"Your registration link – {settings.Name}", settings.Name);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -26,12 +28,29 @@ public static class RateLimiting
         };
     });
 
-    /// <summary>A policy limiting POSTs per client address and minute; reading a page is never limited.</summary>
+    /// <summary>A policy limiting POSTs per client and minute; reading a page is never limited.</summary>
     public static void AddPostLimit(this IServiceCollection services, string policy, int permitsPerMinute) =>
         services.Configure<RateLimiterOptions>(options => options.AddPolicy(policy, http => HttpMethods.IsPost(http.Request.Method)
-            ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            ? RateLimitPartition.GetFixedWindowLimiter(Client(http.Connection.RemoteIpAddress),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1) })
             : RateLimitPartition.GetNoLimiter("reads")));
+
+    /// <summary>
+    /// Who counts as one client: an IPv4 address, or an IPv6 /64. One subscriber usually gets a whole
+    /// /64 and can take a fresh address from it for every request, so counting addresses would not limit them.
+    /// </summary>
+    private static string Client(IPAddress? address)
+    {
+        if (address is null)
+            return "unknown";
+        if (address.IsIPv4MappedToIPv6)
+            return address.MapToIPv4().ToString();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+            return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
 }
 
 /// <summary>Names what a limited page counts, for the 429 message ("Too many login attempts …").</summary>

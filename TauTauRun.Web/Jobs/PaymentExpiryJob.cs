@@ -3,7 +3,7 @@ using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Jobs;
 
-/// <summary>Runs <see cref="PaymentExpiry"/> and then <see cref="PaymentReminders"/> every <c>Jobs:ExpiryInterval</c> (default one minute).</summary>
+/// <summary>Runs <see cref="PaymentExpiry"/> (unpaid and unconfirmed places, lapsed offers) and then <see cref="PaymentReminders"/> every <c>Jobs:ExpiryInterval</c> (default one minute).</summary>
 internal sealed class PaymentExpiryJob(PaymentExpiry expiry, PaymentReminders reminders, IConfiguration configuration, ILogger<PaymentExpiryJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -17,8 +17,9 @@ internal sealed class PaymentExpiryJob(PaymentExpiry expiry, PaymentReminders re
                 try
                 {
                     var sweep = await expiry.RunOnceAsync(stoppingToken);
-                    if (sweep.Expired + sweep.OffersLapsed > 0)
-                        logger.LogInformation("Expired {Expired} unpaid registrations and {Lapsed} lapsed offers", sweep.Expired, sweep.OffersLapsed);
+                    if (sweep.Expired + sweep.Unconfirmed + sweep.OffersLapsed > 0)
+                        logger.LogInformation("Expired {Expired} unpaid registrations, {Unconfirmed} with unconfirmed addresses and {Lapsed} lapsed offers",
+                            sweep.Expired, sweep.Unconfirmed, sweep.OffersLapsed);
                     if (await reminders.RunOnceAsync(stoppingToken) is int reminded and > 0)
                         logger.LogInformation("Queued {Reminded} payment reminders", reminded);
                 }

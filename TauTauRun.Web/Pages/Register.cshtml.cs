@@ -23,8 +23,8 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     public string? RegistrationClosedReason { get; private set; }
     /// <summary>The chosen race is full: the form is shown again with the offer to join its waiting list.</summary>
     public bool OfferWaitlist { get; private set; }
-    /// <summary>The address is already registered in this race: offer to send its status link.</summary>
-    public bool OfferStatusLink { get; private set; }
+    /// <summary>The address was already in this race: its link went to the address, and the page says only what /status/link says.</summary>
+    public bool LinkSent { get; private set; }
 
     public async Task OnGetAsync(long? category)
     {
@@ -55,9 +55,8 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
                 OfferWaitlist = true;
                 ModelState.AddModelError("Form.CategoryId", "This race has just filled up. You can join its waiting list below.");
                 return Page();
-            case Registrar.Outcome.EmailTaken:
-                OfferStatusLink = true;
-                ModelState.AddModelError("Form.Email", "This email address is already registered for this race.");
+            case Registrar.Outcome.LinkSent:
+                LinkSent = true;
                 return Page();
             default:
                 ModelState.AddModelError("Form.CategoryId", "Registration for this race is closed. Please choose another race.");

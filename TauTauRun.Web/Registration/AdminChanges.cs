@@ -41,7 +41,9 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
                 UPDATE participants
                 SET payment_status = '{Paid}', amount_paid_minor = @AmountMinor, payment_method = @Method,
                     payment_bank_reference = @BankReference, paid_on = @PaidOn, payment_recorded_by = @AdminId,
-                    payment_recorded_at = now(), bib = @bib, offer_expires_at = NULL, {StatusChange.Stamp}
+                    payment_recorded_at = now(), bib = @bib, offer_expires_at = NULL,
+                    email_confirmed_at = coalesce(email_confirmed_at, now()), -- a payment confirms the runner as well as a link could
+                    {StatusChange.Stamp}
                 WHERE id = @participantId
                 """, new { payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, actor.AdminId, bib, participantId }, transaction);
             await outbox.QueueAsync(transaction, participantId, EmailKind.PaymentConfirmed);
@@ -90,6 +92,15 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
                 new { before = new { status = runner.Status }, after = new { status = Cancelled }, reason }, participantId);
             return new Outcome(true, $"{runner.Reference} is cancelled{(runner.Status == Paid ? ": record the refund when it is made" : "")}.");
         });
+
+    /// <summary>Cancels each runner with the same reason, each in its own transaction like a single cancellation.</summary>
+    public async Task<IReadOnlyList<Outcome>> CancelAllAsync(IEnumerable<long> participantIds, string reason, AuditActor actor)
+    {
+        var outcomes = new List<Outcome>();
+        foreach (var id in participantIds)
+            outcomes.Add(await CancelAsync(id, reason, actor));
+        return outcomes;
+    }
 
     /// <summary>Records a refund (of a paid or a cancelled paid registration); a place still held is given back.</summary>
     public Task<Outcome> RefundAsync(long participantId, string reason, AuditActor actor) =>

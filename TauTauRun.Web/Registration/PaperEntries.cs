@@ -51,7 +51,7 @@ public sealed class PaperEntries(NpgsqlDataSource dataSource, Registrar registra
             long? id;
             try
             {
-                (outcome, id) = await registrar.AdmitAsync(transaction, entry.Runner, StatusTokens.New(), joinWaitlist: false);
+                (outcome, id) = await registrar.AdmitAsync(transaction, entry.Runner, StatusTokens.New(), joinWaitlist: false, addressVouched: true);
             }
             catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
             {

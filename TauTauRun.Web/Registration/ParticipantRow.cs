@@ -40,6 +40,8 @@ public sealed class ParticipantRow
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
     public DateTime StatusChangedAt { get; init; }
+    /// <summary>When the runner opened an emailed link or paid; a place held without it is released after a while.</summary>
+    public DateTime? EmailConfirmedAt { get; init; }
 
     /// <summary>Joined: the race's name (<c>c.name AS category_name</c>).</summary>
     public string CategoryName { get; init; } = "";

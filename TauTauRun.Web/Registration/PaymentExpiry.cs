@@ -8,7 +8,8 @@ namespace TauTauRun.Web.Registration;
 
 /// <summary>
 /// Releases places whose holders let them go: PENDING registrations unpaid after the payment deadline
-/// (EXPIRED, with an email) and offers not accepted in time (EXPIRED, no email: they were told the
+/// or with their email address still unconfirmed after <see cref="EventSettings.EmailConfirmHours"/>
+/// (EXPIRED, with an email), and offers not accepted in time (EXPIRED, no email: they were told the
 /// deadline). Each freed place goes to the waiting list. One instance sweeps at a time (an advisory
 /// lock); the others skip that round.
 /// </summary>
@@ -16,28 +17,21 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
 {
     private const int BatchSize = 500;
 
-    public sealed record Sweep(int Expired, int OffersLapsed, bool Skipped);
+    /// <param name="Expired">Released unpaid after the payment deadline.</param>
+    /// <param name="Unconfirmed">Released because the address was not confirmed in time.</param>
+    public sealed record Sweep(int Expired, int Unconfirmed, int OffersLapsed, bool Skipped);
 
     public async Task<Sweep> RunOnceAsync(CancellationToken cancellationToken = default)
     {
-        var days = (await settingsStore.LoadAsync()).PaymentDeadlineDays;
+        var settings = await settingsStore.LoadAsync();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_xact_lock(hashtext('payment-expiry'))", transaction: transaction))
-            return new Sweep(0, 0, Skipped: true);
+            return new Sweep(0, 0, 0, Skipped: true);
 
-        var expired = (await connection.QueryAsync<long>($"""
-            UPDATE participants SET payment_status = '{Expired}', {StatusChange.Stamp}
-            WHERE id IN (SELECT id FROM participants
-                         WHERE payment_status = '{Pending}' AND status_changed_at < now() - make_interval(days => @days)
-                         ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
-            RETURNING id
-            """, new { days, BatchSize }, transaction)).AsList();
-        foreach (var id in expired)
-        {
-            await outbox.QueueAsync(transaction, id, EmailKind.RegistrationExpired);
-            await places.ReleaseAsync(transaction, id);
-        }
+        var expired = await ExpirePendingAsync(transaction, "status_changed_at < now() - make_interval(days => @PaymentDeadlineDays)", settings);
+        var unconfirmed = await ExpirePendingAsync(transaction,
+            "email_confirmed_at IS NULL AND status_changed_at < now() - make_interval(hours => @EmailConfirmHours)", settings);
 
         var lapsed = (await connection.QueryAsync<long>($"""
             UPDATE participants SET payment_status = '{Expired}', offer_expires_at = NULL, {StatusChange.Stamp}
@@ -60,6 +54,24 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
             await places.OfferFreePlacesAsync(transaction, categoryId);
 
         await transaction.CommitAsync(cancellationToken);
-        return new Sweep(expired.Count, lapsed.Count, Skipped: false);
+        return new Sweep(expired, unconfirmed, lapsed.Count, Skipped: false);
+    }
+
+    /// <summary>PENDING registrations matching <paramref name="overdue"/> become EXPIRED, are told so, and give their places back.</summary>
+    private async Task<int> ExpirePendingAsync(NpgsqlTransaction transaction, string overdue, EventSettings settings)
+    {
+        var ids = (await transaction.Connection!.QueryAsync<long>($"""
+            UPDATE participants SET payment_status = '{Expired}', {StatusChange.Stamp}
+            WHERE id IN (SELECT id FROM participants
+                         WHERE payment_status = '{Pending}' AND {overdue}
+                         ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """, new { settings.PaymentDeadlineDays, settings.EmailConfirmHours, BatchSize }, transaction)).AsList();
+        foreach (var id in ids)
+        {
+            await outbox.QueueAsync(transaction, id, EmailKind.RegistrationExpired);
+            await places.ReleaseAsync(transaction, id);
+        }
+        return ids.Count;
     }
 }

@@ -46,7 +46,7 @@ public sealed class Places(EmailOutbox outbox, EventSettingsStore settingsStore)
                     RETURNING s.participant_id)
                 UPDATE participants p
                 SET payment_status = '{ParticipantStatus.Offered}', offer_expires_at = now() + make_interval(hours => @hours),
-                    access_token_hash = @hash, {StatusChange.Stamp}
+                    access_token_hash = @hash, pending_token_hash = NULL, {StatusChange.Stamp}
                 FROM taken
                 WHERE p.id = taken.participant_id
                 RETURNING p.id

@@ -9,16 +9,19 @@ namespace TauTauRun.Web.Registration;
 /// participant row, the slot taken and the confirmation email queued, all committed together before
 /// the runner is told anything. The runner's status token doubles as the submission's identity, so a
 /// double-clicked or replayed form finds the registration it already made instead of making another.
+/// A place is held on the condition that the address is confirmed: the email carries a link of its own
+/// (the pending one, see <see cref="RunnerChanges.OpenLinkAsync"/>), which the form's browser never saw.
 /// Open to overriding only so that the fault suite can prove its oversell check fails on a naive admission.
 /// </summary>
-public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
+public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerChanges runnerChanges)
 {
     public sealed record NewRunner(
         long CategoryId, string FullName, string Email, string Phone, DateOnly DateOfBirth, string Gender,
         string TshirtSize, string EmergencyContactName, string EmergencyContactPhone, string MedicalNotes,
         string Club, string WaiverVersion, Guardian? Guardian = null);
 
-    public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, EmailTaken }
+    /// <summary><see cref="Outcome.LinkSent"/>: the address was already in the race, and was emailed its link instead (as "send me my link" does).</summary>
+    public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, LinkSent }
 
     public virtual async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist)
     {
@@ -36,7 +39,11 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
                         return Outcome.AlreadySubmitted;
                     case "participants_active_email_per_category":
                         // A double click can trip over the email before the token: same runner, same form.
-                        return await ExistsAsync(token) ? Outcome.AlreadySubmitted : Outcome.EmailTaken;
+                        if (await ExistsAsync(token))
+                            return Outcome.AlreadySubmitted;
+                        // Whoever typed the address learns nothing about its registration: only the address hears of it.
+                        await runnerChanges.SendNewLinksAsync(runner.Email);
+                        return Outcome.LinkSent;
                     case "participants_reference_key" when attempt < 5:
                         continue; // one in a billion: draw another reference
                     default:
@@ -61,8 +68,12 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
     /// rows to it): the row, the place or the waiting list, the email. The participant's id when admitted;
     /// a unique violation (token, address) is the caller's to handle.
     /// </summary>
-    public async Task<(Outcome Outcome, long? ParticipantId)> AdmitAsync(NpgsqlTransaction transaction, NewRunner runner, string token, bool joinWaitlist)
+    /// <param name="addressVouched">An admin entered the runner (walk-in, paper entry): the address counts as
+    /// confirmed, and the email carries the runner's link itself.</param>
+    public async Task<(Outcome Outcome, long? ParticipantId)> AdmitAsync(NpgsqlTransaction transaction, NewRunner runner, string token,
+        bool joinWaitlist, bool addressVouched = false)
     {
+        var emailed = addressVouched ? null : StatusTokens.New();
         var connection = transaction.Connection!;
         var created = await connection.QuerySingleOrDefaultAsync<(long Id, string Status)?>($"""
             WITH category AS (
@@ -76,14 +87,17 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
                 INSERT INTO participants (reference, access_token_hash, category_id, payment_status, full_name, email,
                     phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
                     medical_notes, club, amount_due_minor, currency, waiver_version, waiver_accepted_at,
-                    guardian_name, guardian_phone, guardian_consent_at, guardian_waiver_version)
+                    guardian_name, guardian_phone, guardian_consent_at, guardian_waiver_version, pending_token_hash,
+                    email_confirmed_at)
                 SELECT @Reference, @Hash, category.id,
                     CASE WHEN EXISTS (SELECT 1 FROM slot) THEN '{ParticipantStatus.Pending}' ELSE '{ParticipantStatus.Waitlisted}' END,
                     @FullName, @Email, @Phone, @DateOfBirth, @Gender, @TshirtSize, @EmergencyContactName,
                     @EmergencyContactPhone, @MedicalNotes, @Club, category.price_minor, category.currency,
                     @WaiverVersion, now(), @GuardianName, @GuardianPhone,
                     CASE WHEN @GuardianName::text IS NOT NULL THEN now() END,
-                    CASE WHEN @GuardianName::text IS NOT NULL THEN @WaiverVersion END
+                    CASE WHEN @GuardianName::text IS NOT NULL THEN @WaiverVersion END,
+                    CASE WHEN EXISTS (SELECT 1 FROM slot) THEN @EmailedHash END,
+                    CASE WHEN @AddressVouched THEN now() END
                 FROM category
                 WHERE EXISTS (SELECT 1 FROM slot) OR @JoinWaitlist
                 RETURNING id, payment_status),
@@ -100,6 +114,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
                 runner.EmergencyContactName, runner.EmergencyContactPhone, runner.MedicalNotes, runner.Club,
                 runner.WaiverVersion, JoinWaitlist = joinWaitlist, GuardianName = runner.Guardian?.Name,
                 GuardianPhone = runner.Guardian?.Phone,
+                EmailedHash = emailed is null ? null : StatusTokens.Hash(emailed), AddressVouched = addressVouched,
             }, transaction);
 
         if (created is not { } row)
@@ -109,7 +124,8 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox)
             return (open == true ? Outcome.Full : Outcome.CategoryClosed, null);
         }
         var waitlisted = row.Status == ParticipantStatus.Waitlisted;
-        await outbox.QueueAsync(transaction, row.Id, waitlisted ? EmailKind.WaitlistJoined : EmailKind.RegistrationReceived, token);
+        await outbox.QueueAsync(transaction, row.Id, waitlisted ? EmailKind.WaitlistJoined : EmailKind.RegistrationReceived,
+            waitlisted ? token : emailed ?? token);
         return (waitlisted ? Outcome.Waitlisted : Outcome.Registered, row.Id);
     }
 

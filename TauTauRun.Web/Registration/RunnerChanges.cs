@@ -9,8 +9,15 @@ namespace TauTauRun.Web.Registration;
 /// What runners change themselves, from their status page and the "send me my link" page, each in one
 /// transaction with the email it causes.
 /// </summary>
-public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbox, Cancellation cancellation)
+public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbox, Cancellation cancellation, IConfiguration configuration)
 {
+    /// <summary>What a person who asked for an address's link is told, whether or not the address is registered.</summary>
+    public const string LinkSentAnswer = "If this address is registered, we have emailed it a link to each of its registrations "
+        + "(one such email per address every few minutes at most). The links sent before keep working until the new one is opened.";
+
+    /// <summary>How long an address waits between two "send me my link" emails (<c>RateLimits:StatusLinkCooldownMinutes</c>).</summary>
+    private int CooldownMinutes => configuration.GetValue("RateLimits:StatusLinkCooldownMinutes", 15);
+
     /// <summary>The details a runner may change online (already checked by <see cref="RunnerFields"/>).</summary>
     public sealed record Contact(string Email, string Phone, string TshirtSize, string EmergencyContactName, string EmergencyContactPhone);
 
@@ -24,6 +31,9 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
         await using var transaction = await connection.BeginTransactionAsync();
         if (!await StatusChange.MoveAsync(transaction, participantId, Pending, [Offered], andWhere: "offer_expires_at > now()"))
             return false;
+        // The offer's link went only to the address: accepting through it confirms the address.
+        await connection.ExecuteAsync("UPDATE participants SET email_confirmed_at = coalesce(email_confirmed_at, now()) WHERE id = @participantId",
+            new { participantId }, transaction);
         await outbox.QueueAsync(transaction, participantId, EmailKind.RegistrationReceived, statusToken);
         await transaction.CommitAsync();
         return true;
@@ -60,8 +70,28 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
     }
 
     /// <summary>
-    /// Every active registration of the address gets a new status link by email; the old links stop
-    /// working. Returns how many (never shown: the answer must not say whether an address is registered).
+    /// Opening a link that was emailed and not used yet makes it the runner's link (the one before stops
+    /// working) and confirms the address of a registration still in the race. True when this opening confirmed it.
+    /// </summary>
+    public async Task<bool> OpenLinkAsync(string token)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<bool>($"""
+            WITH opened AS (
+                SELECT id, email_confirmed_at IS NULL AND payment_status IN {SqlList(Active)} AS confirms
+                FROM participants WHERE pending_token_hash = @hash FOR UPDATE)
+            UPDATE participants p
+            SET access_token_hash = p.pending_token_hash, pending_token_hash = NULL,
+                email_confirmed_at = CASE WHEN opened.confirms THEN now() ELSE p.email_confirmed_at END
+            FROM opened WHERE p.id = opened.id
+            RETURNING opened.confirms
+            """, new { hash = StatusTokens.Hash(token) });
+    }
+
+    /// <summary>
+    /// Every active registration of the address gets a new status link by email, at most once per
+    /// cooldown whichever client asks; the links the runner has keep working until the new one is
+    /// opened. Returns how many (never shown: the answer must not say whether an address is registered).
     /// </summary>
     public async Task<int> SendNewLinksAsync(string email)
     {
@@ -70,12 +100,13 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
         var registrations = (await connection.QueryAsync<long>($"""
             SELECT id FROM participants
             WHERE lower(email) = lower(@email) AND payment_status IN {SqlList(Active)}
+              AND (link_sent_at IS NULL OR link_sent_at < now() - make_interval(mins => @minutes))
             FOR UPDATE
-            """, new { email }, transaction)).AsList();
+            """, new { email, minutes = CooldownMinutes }, transaction)).AsList();
         foreach (var id in registrations)
         {
             var token = StatusTokens.New();
-            await connection.ExecuteAsync("UPDATE participants SET access_token_hash = @hash WHERE id = @id",
+            await connection.ExecuteAsync("UPDATE participants SET pending_token_hash = @hash, link_sent_at = now() WHERE id = @id",
                 new { id, hash = StatusTokens.Hash(token) }, transaction);
             await outbox.QueueAsync(transaction, id, EmailKind.StatusLink, token);
         }

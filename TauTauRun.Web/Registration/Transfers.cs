@@ -60,7 +60,10 @@ public sealed class Transfers(NpgsqlDataSource dataSource, EmailOutbox outbox, E
                     waiver_version = @WaiverVersion, waiver_accepted_at = now(), guardian_name = @GuardianName,
                     guardian_phone = @GuardianPhone, guardian_consent_at = CASE WHEN @GuardianName::text IS NOT NULL THEN now() END,
                     guardian_waiver_version = CASE WHEN @GuardianName::text IS NOT NULL THEN @WaiverVersion END,
-                    access_token_hash = @hash, bib = @bib, payment_reminded_at = NULL, updated_at = now()
+                    access_token_hash = @hash, bib = @bib, payment_reminded_at = NULL, updated_at = now(),
+                    -- No link of the old holder's may open the place any more, a pending one included; the
+                    -- new holder's address is vouched for by whoever held the link (or the admin).
+                    pending_token_hash = NULL, link_sent_at = NULL, email_confirmed_at = coalesce(email_confirmed_at, now())
                 WHERE id = @Id
                 """, new
             {

@@ -27,7 +27,7 @@ public sealed class WalkIns(NpgsqlDataSource dataSource, Registrar registrar, Ad
         {
             try
             {
-                var (outcome, participantId) = await registrar.AdmitAsync(transaction, runner, token, joinWaitlist: false);
+                var (outcome, participantId) = await registrar.AdmitAsync(transaction, runner, token, joinWaitlist: false, addressVouched: true);
                 if (participantId is null)
                     return new Outcome(false, outcome == Registrar.Outcome.Full
                         ? "This race is full: no place for a walk-in (cancel someone, or raise the capacity on the race's page)."

@@ -47,7 +47,8 @@ FROM draw;
 
 INSERT INTO participants (reference, access_token_hash, category_id, payment_status, full_name, email, phone,
     date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone, club, amount_due_minor, currency,
-    amount_paid_minor, payment_method, paid_on, bib, waiver_version, waiver_accepted_at, created_at, updated_at, status_changed_at)
+    amount_paid_minor, payment_method, paid_on, bib, waiver_version, waiver_accepted_at, created_at, updated_at, status_changed_at,
+    email_confirmed_at)
 SELECT
     -- The runner's number in Crockford base 32: unique, and what the reference CHECK allows.
     'TTR-' || (SELECT string_agg(substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', 1 + (r.i / (32 ^ d)::bigint % 32)::int, 1), '' ORDER BY d DESC)
@@ -63,7 +64,7 @@ SELECT
     CASE WHEN r.status = 'PAID' THEN c.price_minor END, CASE WHEN r.status = 'PAID' THEN 'BANK_TRANSFER' END,
     CASE WHEN r.status = 'PAID' THEN (r.created_at + interval '3 days')::date END,
     CASE WHEN r.status = 'PAID' THEN c.bib_first - 1 + row_number() OVER (PARTITION BY c.id, r.status = 'PAID' ORDER BY r.i) END,
-    'v1', r.created_at, r.created_at, r.created_at, r.created_at
+    'v1', r.created_at, r.created_at, r.created_at, r.created_at, r.created_at -- every seeded runner confirmed their address
 FROM bench_runner r JOIN race_categories c ON c.sort_order = r.category_no
 ORDER BY r.i;
 

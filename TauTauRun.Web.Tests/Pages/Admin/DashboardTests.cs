@@ -31,7 +31,7 @@ public sealed class DashboardTests : DatabaseTest
         Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         var page = await FormClient.ParseAsync(response);
 
-        Assert.That(Cells(page, ".dashboard-races tr:nth-child(2) td"), Is.EqualTo(new[] { "10K", "3", "2", "1", "1", "1", "1" }));
+        Assert.That(Cells(page, ".dashboard-races tr:nth-child(2) td"), Is.EqualTo(new[] { "10K", "3", "2", "1", "1", "1", "1", "1" }));
         Assert.That(Cells(page, ".dashboard-money tr:nth-child(2) td"), Is.EqualTo(new[] { "EUR", "EUR 50.00", "EUR 25.00", "EUR 25.00" }));
         Assert.That(Cells(page, ".dashboard-shirts tr:nth-child(2) td"), Is.EqualTo(new[] { "2" }));
         Assert.That(page.QuerySelector(".dashboard-emails .alert")!.TextContent, Is.EqualTo("FAILED: 1"));

@@ -37,6 +37,7 @@ public sealed class DashboardModel(NpgsqlDataSource dataSource, HealthCheckServi
             count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Paid}') AS paid,
             count(p.id) FILTER (WHERE p.payment_status IN {AwaitsPayment}) AS pending,
             count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Waitlisted}') AS waitlisted,
+            count(p.id) FILTER (WHERE p.payment_status = '{ParticipantStatus.Pending}' AND p.email_confirmed_at IS NULL) AS unconfirmed,
             {Registration.Races.PlacesLeft} AS places_left
             """, "LEFT JOIN participants p ON p.category_id = c.id");
         Money = (await connection.QueryAsync<MoneyRow>($"""
@@ -62,7 +63,7 @@ public sealed class DashboardModel(NpgsqlDataSource dataSource, HealthCheckServi
             """, new { zone = (await settingsStore.LoadAsync()).TimeZone })).AsList());
     }
 
-    public sealed record RaceRow(long Id, string Name, int Capacity, long Registered, long Paid, long Pending, long Waitlisted, long PlacesLeft);
+    public sealed record RaceRow(long Id, string Name, int Capacity, long Registered, long Paid, long Pending, long Waitlisted, long Unconfirmed, long PlacesLeft);
     public sealed record MoneyRow(string Currency, long ExpectedMinor, long ReceivedMinor);
 
     /// <summary>Registrations per day as an SVG bar chart drawn on the server: no script, nothing external.</summary>

@@ -63,8 +63,8 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
                 bank_account_holder = @BankAccountHolder, bank_iban = @BankIban, bank_bic = @BankBic, bank_name = @BankName,
                 registration_opens_at = @RegistrationOpensAt, registration_closes_at = @RegistrationClosesAt,
                 payment_deadline_days = @PaymentDeadlineDays, payment_reminder_days = @PaymentReminderDays, edit_deadline = @EditDeadline,
-                waitlist_offer_hours = @WaitlistOfferHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion, reply_to = @ReplyTo,
-                transfer_deadline = @TransferDeadline, transfer_keeps_bib = @TransferKeepsBib, updated_at = now()
+                waitlist_offer_hours = @WaitlistOfferHours, email_confirm_hours = @EmailConfirmHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion,
+                reply_to = @ReplyTo, transfer_deadline = @TransferDeadline, transfer_keeps_bib = @TransferKeepsBib, updated_at = now()
             WHERE id = 1
             """, wanted, transaction);
         if (updated != 1)
@@ -113,7 +113,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             BankBic = Form.BankBic?.Trim() ?? "", BankName = Form.BankName?.Trim() ?? "",
             RegistrationOpensAt = opensAt!.Value, RegistrationClosesAt = closesAt!.Value,
             PaymentDeadlineDays = Form.PaymentDeadlineDays!.Value, PaymentReminderDays = Form.PaymentReminderDays!.Value, EditDeadline = editDeadline!.Value,
-            WaitlistOfferHours = Form.WaitlistOfferHours!.Value,
+            WaitlistOfferHours = Form.WaitlistOfferHours!.Value, EmailConfirmHours = Form.EmailConfirmHours!.Value,
             TransferDeadline = transferDeadline!.Value, TransferKeepsBib = Form.TransferKeepsBib,
             WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(), ReplyTo = replyTo,
         };
@@ -198,6 +198,11 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         [Range(1, 720, ErrorMessage = "An offer lasts 1 to 720 hours.")]
         public int? WaitlistOfferHours { get; init; }
 
+        [Display(Name = "Hours to confirm the email address")]
+        [Required(ErrorMessage = "Enter how many hours a new registration holds its place before its email address is confirmed.")]
+        [Range(1, 720, ErrorMessage = "Confirmation may take 1 to 720 hours.")]
+        public int? EmailConfirmHours { get; init; }
+
         [Display(Name = "Waiver text")]
         [Required(ErrorMessage = "Enter the waiver runners accept.")]
         [StringLength(10000, ErrorMessage = "Keep the waiver to 10000 characters.")]
@@ -224,7 +229,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             RegistrationClosesAt = settings.Local(settings.RegistrationClosesAt),
             PaymentDeadlineDays = settings.PaymentDeadlineDays, PaymentReminderDays = settings.PaymentReminderDays, EditDeadline = settings.Local(settings.EditDeadline),
             TransferDeadline = settings.Local(settings.TransferDeadline), TransferKeepsBib = settings.TransferKeepsBib,
-            WaitlistOfferHours = settings.WaitlistOfferHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
+            WaitlistOfferHours = settings.WaitlistOfferHours, EmailConfirmHours = settings.EmailConfirmHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
             ReplyTo = settings.ReplyTo,
         };
     }

@@ -26,6 +26,11 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
     public bool CanEdit => Registration.PaymentStatus.IsIn(ParticipantStatus.Active) && DateTime.UtcNow < Event.EditDeadline;
     public bool CanCancel => Registration.PaymentStatus.IsIn(ParticipantStatus.Active);
     public DateTime PaymentDeadline => Registration.StatusChangedAt.AddDays(Event.PaymentDeadlineDays);
+    /// <summary>A place held on condition: released unless the address is confirmed by <see cref="ConfirmDeadline"/>.</summary>
+    public bool AwaitsConfirmation => Registration.PaymentStatus == ParticipantStatus.Pending && Registration.EmailConfirmedAt is null;
+    public DateTime ConfirmDeadline => Registration.StatusChangedAt.AddHours(Event.EmailConfirmHours);
+    /// <summary>This visit, through the emailed link, confirmed the address.</summary>
+    public bool JustConfirmed { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string token)
     {
@@ -90,11 +95,12 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
         Response.Headers["Referrer-Policy"] = "no-referrer";
         if (!StatusTokens.IsWellFormed(token))
             return false;
+        JustConfirmed = await changes.OpenLinkAsync(token);
         await using var connection = await dataSource.OpenConnectionAsync();
         var runner = await connection.QuerySingleOrDefaultAsync<ParticipantRow>($"""
             SELECT p.id, p.reference, p.payment_status, p.full_name, p.email, p.phone, p.date_of_birth, p.gender,
                    p.tshirt_size, p.emergency_contact_name, p.emergency_contact_phone, p.club, p.medical_notes,
-                   p.amount_due_minor, p.currency, p.bib, p.offer_expires_at, p.status_changed_at, c.name AS category_name,
+                   p.amount_due_minor, p.currency, p.bib, p.offer_expires_at, p.status_changed_at, p.email_confirmed_at, c.name AS category_name,
                    CASE WHEN p.payment_status = '{ParticipantStatus.Waitlisted}' THEN
                        (SELECT count(*) FROM participants w
                         WHERE w.category_id = p.category_id AND w.payment_status = '{ParticipantStatus.Waitlisted}'

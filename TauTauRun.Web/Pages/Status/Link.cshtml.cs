@@ -8,7 +8,8 @@ namespace TauTauRun.Web.Pages.Status;
 
 /// <summary>
 /// "Send me my link again": every active registration of the address gets a new link by email (the old
-/// ones stop working). The answer is the same whether or not the address is registered.
+/// ones work until it is opened), at most once per cooldown. The answer is the same whether or not the
+/// address is registered, and whether or not the cooldown held the email back.
 /// </summary>
 [EnableRateLimiting(RunnerRateLimits.Policy)]
 [RequestSizeLimit(8 * 1024)]

@@ -12,35 +12,62 @@ namespace TauTauRun.Web.Pages.Admin.Participants;
 /// </summary>
 public static class ParticipantSearch
 {
-    public sealed record Filter(string? Query, long? CategoryId, string? Status, string? Size, string Sort);
+    /// <param name="Unconfirmed">Only places held by runners who have not confirmed their email address yet.</param>
+    public sealed record Filter(string? Query, long? CategoryId, string? Status, string? Size, bool Unconfirmed, string Sort)
+    {
+        /// <summary>Anything narrower than the whole list (a selection an admin may act on as a whole).</summary>
+        public bool Narrows => Search.Of(Query).Pattern is not null || CategoryId is not null || Status is not null || Size is not null || Unconfirmed;
+    }
+
+    /// <summary>The filter as SQL over <c>participants p</c>, with its parameters from <see cref="Parameters"/>.</summary>
+    private const string Matches = $"""
+        (@Pattern::text IS NULL OR p.search_text LIKE @Pattern OR p.bib = @Bib)
+          AND (@CategoryId::bigint IS NULL OR p.category_id = @CategoryId)
+          AND (@Status::text IS NULL OR p.payment_status = @Status)
+          AND (@Size::text IS NULL OR p.tshirt_size = @Size)
+          AND (NOT @Unconfirmed OR (p.payment_status = '{ParticipantStatus.Pending}' AND p.email_confirmed_at IS NULL))
+        """;
+
+    private static DynamicParameters Parameters(Filter filter)
+    {
+        var search = Search.Of(filter.Query);
+        return new DynamicParameters(new { search.Pattern, search.Bib, filter.CategoryId, filter.Status, filter.Size, filter.Unconfirmed });
+    }
+
+    private static readonly string MatchesActive = $"{Matches} AND p.payment_status IN {ParticipantStatus.SqlList(ParticipantStatus.Active)}";
+
+    /// <summary>Every runner the filter matches who is still in the race (not only one page): what a bulk action acts on.</summary>
+    public static async Task<IReadOnlyList<long>> ActiveIdsAsync(NpgsqlConnection connection, Filter filter) =>
+        (await connection.QueryAsync<long>($"SELECT p.id FROM participants p WHERE {MatchesActive} ORDER BY p.id", Parameters(filter))).AsList();
+
+    /// <summary>How many <see cref="ActiveIdsAsync"/> would return, counted in the database.</summary>
+    public static Task<int> CountActiveAsync(NpgsqlConnection connection, Filter filter) =>
+        connection.ExecuteScalarAsync<int>($"SELECT count(*) FROM participants p WHERE {MatchesActive}", Parameters(filter));
 
     /// <summary>A page of rows, and the cursor of the next page when there is one.</summary>
     public sealed record Found(IReadOnlyList<Row> Rows, string? Next);
 
     public static async Task<Found> PageAsync(NpgsqlConnection connection, Filter filter, Cursor? cursor, int pageSize)
     {
-        var search = Search.Of(filter.Query);
+        var parameters = Parameters(filter);
+        parameters.AddDynamicParams(new
+        {
+            Limit = pageSize + 1, AfterText = cursor?.Text, AfterNumber = cursor?.Number, AfterTime = cursor?.Time, AfterId = cursor?.Id,
+        });
         var rows = (await connection.QueryAsync<Row>($"""
             SELECT p.id, p.reference, p.full_name, p.email, p.phone, p.payment_status, p.bib, p.tshirt_size,
-                   p.amount_due_minor, p.currency, p.created_at, c.name AS category_name
+                   p.amount_due_minor, p.currency, p.created_at, p.email_confirmed_at, c.name AS category_name
             FROM participants p JOIN race_categories c ON c.id = p.category_id
-            WHERE (@Pattern::text IS NULL OR p.search_text LIKE @Pattern OR p.bib = @Bib)
-              AND (@CategoryId::bigint IS NULL OR p.category_id = @CategoryId)
-              AND (@Status::text IS NULL OR p.payment_status = @Status)
-              AND (@Size::text IS NULL OR p.tshirt_size = @Size)
+            WHERE {Matches}
               AND {SortOrder.After(filter.Sort)}
             ORDER BY {SortOrder.By(filter.Sort)}
             LIMIT @Limit
-            """, new
-        {
-            search.Pattern, search.Bib, filter.CategoryId, filter.Status, filter.Size, Limit = pageSize + 1,
-            AfterText = cursor?.Text, AfterNumber = cursor?.Number, AfterTime = cursor?.Time, AfterId = cursor?.Id,
-        })).AsList();
+            """, parameters)).AsList();
         return new Found(rows.Take(pageSize).ToList(), rows.Count > pageSize ? Cursor.Of(rows[pageSize - 1], filter.Sort) : null);
     }
 
     public sealed record Row(long Id, string Reference, string FullName, string Email, string Phone, string PaymentStatus, int? Bib,
-        string TshirtSize, long AmountDueMinor, string Currency, DateTime CreatedAt, string CategoryName);
+        string TshirtSize, long AmountDueMinor, string Currency, DateTime CreatedAt, DateTime? EmailConfirmedAt, string CategoryName);
 
     /// <summary>What was typed: a fragment of the search text (phone-like input without its separators), and a bib if it is one.</summary>
     private sealed record Search(string? Pattern, int? Bib)
