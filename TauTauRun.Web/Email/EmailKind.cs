@@ -11,7 +11,9 @@ public static class EmailKind
     public const string StatusLink = "STATUS_LINK";
     public const string WaitlistJoined = "WAITLIST_JOINED";
     public const string PaymentReminder = "PAYMENT_REMINDER";
+    /// <summary>To the address a runner replaced, so a stolen link cannot quietly move their mail elsewhere.</summary>
+    public const string EmailChanged = "EMAIL_CHANGED";
 
     public static readonly IReadOnlyList<string> All =
-        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined, PaymentReminder];
+        [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined, PaymentReminder, EmailChanged];
 }

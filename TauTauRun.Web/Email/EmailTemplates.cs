@@ -23,6 +23,7 @@ public static class EmailTemplates
         EmailKind.StatusLink => StatusLink(settings, runner, Required(statusUrl, kind)),
         EmailKind.PaymentReminder => PaymentReminder(settings, runner),
         EmailKind.WaitlistJoined => WaitlistJoined(settings, runner, Required(statusUrl, kind)),
+        EmailKind.EmailChanged => EmailChanged(settings, runner),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no template for this kind"),
     };
 
@@ -96,6 +97,14 @@ public static class EmailTemplates
             .Paragraph($"When a place frees up, the first runner on the list gets an email and {settings.WaitlistOfferHours} hours to accept it.")
             .Link("Your place on the waiting list", statusUrl)
             .Build($"You are on the waiting list – {settings.Name}", settings.Name);
+
+    // Goes to the old address: it names neither address, and its only link is the organisers' reply.
+    private static RenderedEmail EmailChanged(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"the email address of your registration {runner.Reference} ({runner.CategoryName}) at {settings.Name} has just been changed on your registration page. From now on, messages about it go to the new address.")
+            .Paragraph("If you did not make this change, please reply to this email at once: someone else may have your registration link.")
+            .Build($"Your registration's email address was changed – {settings.Name}", settings.Name);
 
     private static (string, string)[] PaymentFacts(EventSettings settings, RunnerDetails runner) =>
     [
