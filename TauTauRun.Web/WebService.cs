@@ -70,10 +70,14 @@ public static class WebService
         var connectionString = Database.ConnectionString(app.Configuration);
         await Database.ProbeAsync(dataSource, connectionString, app.Logger);
         if (!app.Environment.IsDevelopment())
+        {
+            DataProtectionKeyFile.EnsureKeyRingReadable(app.Services, app.Logger);
             return;
+        }
         // The run command: bring the schema up to date and add demo data, so it works with no manual step.
         using (var migrator = new SchemaMigrator(connectionString))
             migrator.MigrateUp();
+        DataProtectionKeyFile.EnsureKeyRingReadable(app.Services, app.Logger);
         await DemoData.SeedAsync(dataSource);
         // Printed, not logged: log files never hold a password, not even the demo one.
         Console.WriteLine($"Demo admin login at /admin/login: {DemoData.AdminUsername} / {DemoData.AdminPassword}");

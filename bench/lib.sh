@@ -102,8 +102,14 @@ bench_start_app() {
   shift 2
   local logs=$BENCH_WORK/logs/$db-$port
   mkdir -p "$logs"
+  # One Data Protection key file for the run, made as install.sh makes the service's.
+  if [[ ! -e $BENCH_WORK/keys/data-protection.pem ]]; then
+    # shellcheck source=deploy/lib/secrets.sh
+    (source deploy/lib/secrets.sh && new_key_file "$BENCH_WORK/keys/data-protection.pem")
+  fi
   env ASPNETCORE_ENVIRONMENT=Production \
     ConnectionStrings__Default="$(bench_connstr "$db")" \
+    TauTauRun__DataProtection__KeyFile="$BENCH_WORK/keys/data-protection.pem" \
     TauTauRun__LogDirectory="$logs" \
     TauTauRun__MailPickupDirectory="$BENCH_WORK/mail/$db" \
     "$@" dotnet "$BENCH_APP" --urls "http://127.0.0.1:$port" >"$logs/console.log" 2>&1 &

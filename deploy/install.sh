@@ -53,7 +53,7 @@ root=$(realpath -m "$root")
 root=${root%/}
 # From /: runuser -u postgres would otherwise complain that it cannot enter the caller's folder.
 cd /
-for lib in prerequisites instances nginx; do
+for lib in prerequisites instances nginx secrets; do
   # shellcheck source=/dev/null
   source "$checkout/deploy/lib/$lib.sh"
 done
@@ -107,6 +107,29 @@ write_settings() {
     say "wrote $etc/tautaurun.env from the template: fill in SMTP_* and the event's defaults"
   fi
   own root:tautaurun 0640 "$etc/tautaurun.env"
+}
+
+# The key file that encrypts the key ring in the database: made once, never replaced (rotation is a
+# separate, documented step). Root-only: systemd hands it to the service with LoadCredential=.
+key_file_created=no
+create_key_file() {
+  local file=$etc/credentials/data-protection.pem
+  [[ -e $file ]] && return 0
+  new_key_file "$file" || fail "could not create the Data Protection key file $file"
+  [[ $system == no ]] || chown -R root:root "$etc/credentials"
+  key_file_created=yes
+  say "created the Data Protection key file $file: keep a copy apart from the database dumps (docs/OPERATIONS.md)"
+}
+
+# A key file new to an existing database: the keys stored before it in the clear are revoked and a
+# new, encrypted one is made, once every instance runs this release (admins sign in again).
+encrypt_key_ring() {
+  [[ $key_file_created == yes ]] || return 0
+  if [[ $start == yes ]]; then
+    "$root/usr/local/bin/tautaurun" rotate-keys
+  else
+    say "after starting the instances, run once: sudo tautaurun rotate-keys (encrypts the key ring with the new key file)"
+  fi
 }
 
 # Role and database, reached by the service over the Unix socket with peer authentication. The role
@@ -192,6 +215,7 @@ system_only "link /usr/bin/dotnet" link_dotnet
 system_only "create the user tautaurun" create_user
 create_directories
 write_settings
+create_key_file
 write_backup_settings
 resolve_backup_schedule
 system_only "create the PostgreSQL role and database" create_database
@@ -203,6 +227,7 @@ system_only "migrate the database" "$root/usr/local/bin/tautaurun" migrate
 system_only "enable the units" enable_units
 system_only "set up point-in-time recovery (pgBackRest)" configure_pitr
 if [[ $start == yes ]]; then system_only "start the instances" start_instances; fi
+system_only "encrypt the key ring with the new key file" encrypt_key_ring
 system_only "set up nginx" front_door
 say "done: release $version"
 next_steps

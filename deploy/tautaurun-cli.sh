@@ -5,6 +5,7 @@
 set -euo pipefail
 
 settings_file=/etc/tautaurun/tautaurun.env
+key_file=/etc/tautaurun/credentials/data-protection.pem
 app=/opt/tautaurun/current/TauTauRun.Web.dll
 
 if [[ $(id -un) != tautaurun && $(id -u) -ne 0 ]]; then
@@ -19,6 +20,17 @@ export_settings "$settings_file"
 
 cd /opt/tautaurun/current
 if [[ $(id -un) == tautaurun ]]; then
+  # Without the root-only key file: rotate-keys, the one command that needs it, says so.
   exec /usr/bin/dotnet "$app" "$@"
 fi
-exec runuser -u tautaurun -- /usr/bin/dotnet "$app" "$@"
+# The key file reaches the command as systemd's LoadCredential= brings it to the service: a copy in a
+# folder only the service user can read, gone when the command ends.
+credentials=$(mktemp -d /run/tautaurun-cli.XXXXXX)
+trap 'rm -rf "$credentials"' EXIT
+if [[ -r $key_file ]]; then
+  install -o tautaurun -m 0400 "$key_file" "$credentials/data-protection.pem"
+fi
+chown tautaurun "$credentials"
+status=0
+CREDENTIALS_DIRECTORY=$credentials runuser -u tautaurun -- /usr/bin/dotnet "$app" "$@" || status=$?
+exit "$status"

@@ -1,15 +1,18 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Registration;
 using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Email;
 
 /// <summary>The outbox and its worker against a real SMTP server on 127.0.0.1.</summary>
-public sealed class EmailDeliveryTests : DatabaseTest
+public sealed partial class EmailDeliveryTests : DatabaseTest
 {
     private TestSmtpServer smtp = null!;
     private TestApp app = null!;
@@ -127,6 +130,52 @@ public sealed class EmailDeliveryTests : DatabaseTest
         await using var check = await OpenAsync();
         Assert.That(await check.ExecuteScalarAsync<int>("SELECT count(*) FROM email_logs WHERE status = 'SENT'"), Is.EqualTo(500));
     }
+
+    [Test]
+    public async Task After_a_status_link_is_delivered_no_table_holds_its_token()
+    {
+        var email = "links@runners.test";
+        await ParticipantAsync("PENDING", email);
+        await app.Services.GetRequiredService<RunnerChanges>().SendNewLinksAsync(email, AuditActor.CommandLine);
+
+        var token = StatusToken().Match((await smtp.WaitForAsync(1)).Single().TextBody ?? "").Groups[1].Value;
+        using var client = app.CreateClient();
+        Assert.That((await client.GetAsync($"/status/{token}")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "the delivered link works");
+        Assert.That(await PollAsync(async () => await SentCountAsync() == 1), Is.True);
+
+        await using var connection = await OpenAsync();
+        var tables = await connection.QueryAsync<string>(
+            "SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
+        foreach (var table in tables)
+            Assert.That(await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {table} t WHERE t::text LIKE '%' || @token || '%'", new { token }),
+                Is.Zero, $"{table} holds the delivered token");
+    }
+
+    [Test]
+    public async Task A_status_link_refused_for_good_forgets_its_token_and_a_resend_links_to_the_page_that_sends_a_new_one()
+    {
+        smtp.Refuse("refused@runners.test");
+        await ParticipantAsync("PAID", "refused@runners.test");
+        await app.Services.GetRequiredService<RunnerChanges>().SendNewLinksAsync("refused@runners.test", AuditActor.CommandLine);
+        await using var connection = await OpenAsync();
+        Assert.That(await PollAsync(async () => await connection.ExecuteScalarAsync<string>("SELECT status FROM email_logs") == "FAILED"), Is.True);
+        Assert.That(await connection.ExecuteScalarAsync<string?>("SELECT status_token FROM email_logs"), Is.Null);
+
+        smtp.Accept("refused@runners.test");
+        await app.Services.GetRequiredService<FailedEmailResender>().ResendAsync(dryRun: false);
+
+        var resent = (await smtp.WaitForAsync(1)).Single();
+        Assert.That(resent.TextBody, Does.Contain("/status/link").And.Not.Contain(OutboxMessage.StatusTokenPlaceholder));
+    }
+
+    private static async Task<long> SentCountAsync()
+    {
+        await using var connection = await OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM email_logs WHERE status = 'SENT'");
+    }
+
+    [GeneratedRegex(@"/status/([A-Za-z0-9_-]{43})")]
+    private static partial Regex StatusToken();
 
     [Test]
     public async Task A_message_claimed_by_a_worker_that_died_is_delivered_after_its_lease()

@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
 using TauTauRun.Web.Registration;
 using TauTauRun.Web.Tests.Infrastructure;
@@ -42,7 +43,7 @@ public sealed class OversellControlTests : DatabaseTest
         private readonly NpgsqlDataSource dataSource = dataSource;
         private readonly EmailOutbox outbox = outbox;
 
-        public override async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist)
+        public override async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist, AuditActor? requester = null)
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             var free = await connection.ExecuteScalarAsync<bool>("""

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Hosting;
@@ -33,23 +32,6 @@ public sealed class StartupTests
         Assert.That(output, Does.Not.Contain("pw-must-not-show").And.Not.Contain("   at "));
     }
 
-    private static async Task<(int ExitCode, string Output)> StartAsync(string connectionString)
-    {
-        var logs = Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N"));
-        var environment = PublishedApp.Environment(logs, connectionString);
-        using var process = Process.Start(PublishedApp.StartInfo("dotnet", [PublishedApp.Dll, "--urls", "http://127.0.0.1:0"], environment))!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-                process.Kill();
-        }
-        return (process.ExitCode, await output + await error);
-    }
+    private static Task<(int ExitCode, string Output)> StartAsync(string connectionString) =>
+        PublishedApp.StartExpectingExitAsync(PublishedApp.Environment(Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N")), connectionString));
 }

@@ -13,11 +13,12 @@ public static class PublishedApp
 
     public static string Dll => Path.Combine(Directory.Value, "TauTauRun.Web.dll");
 
-    /// <summary>The settings a child process needs: the test database and a log folder of its own.</summary>
+    /// <summary>The settings a child process needs: the test database, a log folder of its own and the run's key file.</summary>
     public static Dictionary<string, string> Environment(string logDirectory, string? connectionString = null) => new()
     {
         ["ConnectionStrings__Default"] = connectionString ?? TestDatabase.ConnectionString,
         ["TauTauRun__LogDirectory"] = logDirectory,
+        ["TauTauRun__DataProtection__KeyFile"] = TestKeyFile.Path,
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["DOTNET_ENVIRONMENT"] = "Production",
     };
@@ -38,6 +39,25 @@ public static class PublishedApp
         foreach (var (name, value) in environment)
             start.Environment[name] = value;
         return start;
+    }
+
+    /// <summary>Starts the service where it should refuse to start: its exit code and everything it printed (killed after a minute).</summary>
+    public static async Task<(int ExitCode, string Output)> StartExpectingExitAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        using var process = Process.Start(StartInfo("dotnet", [Dll, "--urls", "http://127.0.0.1:0"], environment))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+        }
+        return (process.ExitCode, await output + await error);
     }
 
     /// <summary>Runs <c>dotnet TauTauRun.Web.dll ARGS</c> to completion.</summary>

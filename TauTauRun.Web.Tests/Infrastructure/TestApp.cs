@@ -48,6 +48,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
         builder.UseStaticWebAssets();
         builder.UseSetting("ConnectionStrings:Default", connectionString);
         builder.UseSetting("TauTauRun:LogDirectory", LogDirectory);
+        builder.UseSetting("TauTauRun:DataProtection:KeyFile", TestKeyFile.Path);
         // Mail goes to a pickup folder of this app's own unless a test brings an SMTP server.
         builder.UseSetting("TauTauRun:MailPickupDirectory", Path.Combine(LogDirectory, "mail"));
         // Tests post far more than a runner would; the rate-limit test sets its own limit.

@@ -46,6 +46,8 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public void Refuse(string recipient) => refused[recipient] = true;
 
+    public void Accept(string recipient) => refused.TryRemove(recipient, out _);
+
     public void Start()
     {
         var options = new SmtpServerOptionsBuilder()

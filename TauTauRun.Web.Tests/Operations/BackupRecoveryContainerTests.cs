@@ -62,7 +62,7 @@ public sealed class BackupRecoveryContainerTests
         // --to has whole seconds: T lies strictly between the last commit before it and the first after it.
         var target = (await machine.MustAsync("sleep 1.1; date -u '+%Y-%m-%d %H:%M:%S'; sleep 1.1")).Trim();
         await machine.MustAsync(Psql + " -c \"" + MoreRunners + "\"");
-        await machine.MustAsync(Psql + " -c 'DELETE FROM email_logs; DELETE FROM audit_log; UPDATE category_slots SET participant_id = NULL; DELETE FROM participants'");
+        await machine.MustAsync(Psql + " -c '" + ProductionLikeDatabase.EmptyAuditLog + " DELETE FROM email_logs; UPDATE category_slots SET participant_id = NULL; DELETE FROM participants'");
         Assert.That(await machine.MustAsync(State), Is.Not.EqualTo(atT));
 
         // Bad input first: nothing may change.

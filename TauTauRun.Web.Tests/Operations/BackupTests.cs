@@ -35,9 +35,9 @@ public sealed class BackupTests
         Assert.That(atDumpTime["category_slots"], Does.StartWith("600 rows"));
         var backup = await BackupAsync("--reason", "nightly");
         Assert.That(backup.ExitCode, Is.Zero, backup.Error);
-        await ProductionLikeDatabase.ExecuteAsync("""
+        await ProductionLikeDatabase.ExecuteAsync($"""
             UPDATE category_slots SET participant_id = NULL WHERE participant_id % 2 = 0;
-            DELETE FROM audit_log;
+            {ProductionLikeDatabase.EmptyAuditLog}
             DELETE FROM email_logs WHERE id % 2 = 0;
             UPDATE participants SET payment_status = 'PENDING', amount_paid_minor = NULL, paid_on = NULL, bib = NULL;
             UPDATE event_settings SET name = 'Changed';

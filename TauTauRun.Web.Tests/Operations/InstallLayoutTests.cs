@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Operations;
@@ -32,6 +33,12 @@ public sealed class InstallLayoutTests
         Assert.That(File.GetUnixFileMode(At("etc/tautaurun/tautaurun.env")), Is.EqualTo((UnixFileMode)0b110_100_000), "0640");
         Assert.That(File.GetUnixFileMode(At("usr/local/bin/tautaurun")).HasFlag(UnixFileMode.UserExecute), Is.True);
         Assert.That(first.Error, Does.Contain("skipped with --root: migrate the database"));
+        const string KeyFile = "etc/tautaurun/credentials/data-protection.pem";
+        Assert.That(File.GetUnixFileMode(At(KeyFile)), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "0600");
+        Assert.That(File.GetUnixFileMode(At("etc/tautaurun/credentials")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), "0700");
+        using (var certificate = X509Certificate2.CreateFromPemFile(At(KeyFile)))
+            Assert.That(certificate.HasPrivateKey, Is.True, "the app reads what openssl wrote");
+        var keyFile = await File.ReadAllTextAsync(At(KeyFile));
 
         await File.AppendAllTextAsync(At("etc/tautaurun/tautaurun.env"), "SMTP_HOST=smtp.example.org\n");
         var second = await InstallAsync("1.1.0");
@@ -40,6 +47,7 @@ public sealed class InstallLayoutTests
         Assert.That(second.ExitCode, Is.Zero, second.All);
         Assert.That(again.ExitCode, Is.Zero, again.All);
         Assert.That(await File.ReadAllTextAsync(At("etc/tautaurun/tautaurun.env")), Does.Contain("SMTP_HOST=smtp.example.org"), "settings are kept");
+        Assert.That(await File.ReadAllTextAsync(At(KeyFile)), Is.EqualTo(keyFile), "the key file is never replaced");
         Assert.That(new FileInfo(At("opt/tautaurun/current")).LinkTarget, Is.EqualTo("releases/1.1.0"));
         Assert.That(new FileInfo(At("opt/tautaurun/previous")).LinkTarget, Is.EqualTo("releases/1.0.0"),
             "installing the same release twice does not lose the one to roll back to");

@@ -10,8 +10,8 @@ namespace TauTauRun.Web.Tests.Operations;
 /// </summary>
 public sealed class RestoreScriptTests
 {
-    private const string Changes = """
-        DELETE FROM audit_log;
+    private const string Changes = $"""
+        {ProductionLikeDatabase.EmptyAuditLog}
         UPDATE participants SET payment_status = 'PENDING', amount_paid_minor = NULL, paid_on = NULL, bib = NULL;
         INSERT INTO admins (username, display_name, password_hash, role) VALUES ('intruder', 'Intruder', 'x', 'admin');
         """;
@@ -157,7 +157,7 @@ public sealed class RestoreScriptTests
         var atOldDump = await ProductionLikeDatabase.FingerprintAsync();
         using (var migrator = new Web.Data.SchemaMigrator(ProductionLikeDatabase.ConnectionString()))
             migrator.MigrateUp();
-        await ProductionLikeDatabase.ExecuteAsync("UPDATE participants SET club = 'newer'; DELETE FROM audit_log");
+        await ProductionLikeDatabase.ExecuteAsync("UPDATE participants SET club = 'newer'; " + ProductionLikeDatabase.EmptyAuditLog);
 
         var restore = await Shell.BashAsync($"gunzip -c {file} | psql -h localhost -U tautaurun -d tau_tau_run_prod", environment);
 
@@ -205,7 +205,7 @@ public sealed class RestoreScriptTests
         // The plan's step 2, as written (no --clean).
         var dumped = await Shell.BashAsync($"pg_dump -h localhost -U tautaurun -d tau_tau_run_prod | gzip > {planDump}", environment);
         Assert.That(dumped.ExitCode, Is.Zero, dumped.Error);
-        await ProductionLikeDatabase.ExecuteAsync("UPDATE participants SET club = 'later'; DELETE FROM audit_log");
+        await ProductionLikeDatabase.ExecuteAsync("UPDATE participants SET club = 'later'; " + ProductionLikeDatabase.EmptyAuditLog);
 
         var restore = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes", planDump], environment);
 

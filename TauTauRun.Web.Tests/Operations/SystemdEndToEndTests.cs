@@ -20,8 +20,8 @@ public sealed class SystemdEndToEndTests
         runuser -u tautaurun -- psql -X -A -t -d tau_tau_run_prod -c "SELECT (SELECT count(*) FROM participants), (SELECT count(*) FROM admins),
           (SELECT count(*) FROM email_logs), (SELECT count(*) FROM audit_log), (SELECT md5(string_agg(p::text, '' ORDER BY id)) FROM participants p)"
         """;
-    private const string Damage = """
-        runuser -u tautaurun -- psql -X -q -v ON_ERROR_STOP=1 -d tau_tau_run_prod -c "DELETE FROM audit_log; UPDATE participants SET club = 'changed'"
+    private const string Damage = $"""
+        runuser -u tautaurun -- psql -X -q -v ON_ERROR_STOP=1 -d tau_tau_run_prod -c "{ProductionLikeDatabase.EmptyAuditLog} UPDATE participants SET club = 'changed'"
         """;
 
     [Test]

@@ -13,6 +13,7 @@ namespace TauTauRun.Web.Tests.Registration;
 public sealed class LifecycleTests : DatabaseTest
 {
     private static readonly AuditActor Admin = new(null, "test admin", null);
+    private static readonly AuditActor Runner = new(null, "runner", "192.0.2.7");
     private TestApp app = null!;
     private long race;
 
@@ -68,14 +69,14 @@ public sealed class LifecycleTests : DatabaseTest
         var anna = await RegisterAsync("Anna");
         var bert = await RegisterAsync("Bert");
 
-        Assert.That(await Get<RunnerChanges>().CancelAsync(anna.Id), Is.True);
-        Assert.That(await Get<RunnerChanges>().CancelAsync(anna.Id), Is.False, "a second cancel changes nothing");
-        Assert.That(await StateAsync(anna.Id), Is.EqualTo((ParticipantStatus.Cancelled, false, new[] { "REGISTRATION_RECEIVED", "REGISTRATION_CANCELLED" }, Array.Empty<string>())));
+        Assert.That(await Get<RunnerChanges>().CancelAsync(anna.Id, Runner), Is.True);
+        Assert.That(await Get<RunnerChanges>().CancelAsync(anna.Id, Runner), Is.False, "a second cancel changes nothing");
+        Assert.That(await StateAsync(anna.Id), Is.EqualTo((ParticipantStatus.Cancelled, false, new[] { "REGISTRATION_RECEIVED", "REGISTRATION_CANCELLED" }, new[] { "runner.cancelled" })));
         Assert.That(await StateAsync(bert.Id), Is.EqualTo((ParticipantStatus.Offered, true, new[] { "WAITLIST_JOINED", "WAITLIST_OFFER" }, Array.Empty<string>())));
 
-        Assert.That(await Get<RunnerChanges>().AcceptOfferAsync(bert.Id, bert.Token), Is.True);
+        Assert.That(await Get<RunnerChanges>().AcceptOfferAsync(bert.Id, bert.Token, Runner), Is.True);
         Assert.That(await StateAsync(bert.Id), Is.EqualTo((ParticipantStatus.Pending, true,
-            new[] { "WAITLIST_JOINED", "WAITLIST_OFFER", "REGISTRATION_RECEIVED" }, Array.Empty<string>())));
+            new[] { "WAITLIST_JOINED", "WAITLIST_OFFER", "REGISTRATION_RECEIVED" }, new[] { "runner.offer_accepted" })));
     }
 
     [Test]
@@ -83,11 +84,11 @@ public sealed class LifecycleTests : DatabaseTest
     {
         var anna = await RegisterAsync("Anna");
         var bert = await RegisterAsync("Bert");
-        await Get<RunnerChanges>().CancelAsync(anna.Id);
+        await Get<RunnerChanges>().CancelAsync(anna.Id, Runner);
         await using (var connection = await OpenAsync())
             await connection.ExecuteAsync("UPDATE participants SET offer_expires_at = now() - interval '1 minute' WHERE id = @id", new { id = bert.Id });
 
-        Assert.That(await Get<RunnerChanges>().AcceptOfferAsync(bert.Id, bert.Token), Is.False);
+        Assert.That(await Get<RunnerChanges>().AcceptOfferAsync(bert.Id, bert.Token, Runner), Is.False);
         var sweep = await Get<PaymentExpiry>().RunOnceAsync();
 
         Assert.That(sweep.OffersLapsed, Is.EqualTo(1));
@@ -137,7 +138,7 @@ public sealed class LifecycleTests : DatabaseTest
             "Contact Person", "+31687654321", "AV Tau", "", "wave B");
 
         Assert.That(await Get<RunnerChanges>().EditAsync(anna.Id, new RunnerChanges.Contact("anna@runners.test", "+31612345678", "S",
-            "Contact Person", "+31687654321")), Is.True);
+            "Contact Person", "+31687654321"), Runner), Is.True);
         var stale = await Get<AdminChanges>().EditAsync(anna.Id, details, loadedAt, Admin);
         await using (var connection = await OpenAsync())
             loadedAt = await connection.ExecuteScalarAsync<DateTime>("SELECT updated_at FROM participants WHERE id = @id", new { id = anna.Id });
@@ -149,6 +150,32 @@ public sealed class LifecycleTests : DatabaseTest
             Is.EqualTo(("Anna de Vries", "L", "wave B")));
         Assert.That(await check.ExecuteScalarAsync<string>("SELECT details->'before'->>'tshirtSize' FROM audit_log WHERE action = 'participant.edited'"),
             Is.EqualTo("S"));
+    }
+
+    [Test]
+    public async Task A_runners_edit_writes_an_audit_row_without_values_or_token_and_mails_the_old_address()
+    {
+        var anna = await RegisterAsync("Anna");
+
+        Assert.That(await Get<RunnerChanges>().EditAsync(anna.Id, new RunnerChanges.Contact("anna.new@runners.test", "+31612345678", "L",
+            "Contact Person", "+31687654321"), Runner), Is.True);
+
+        await using var connection = await OpenAsync();
+        var audit = await connection.QuerySingleAsync<(string Actor, long? AdminId, string Ip, string Details)>(
+            "SELECT actor, actor_admin_id, host(ip), details::text FROM audit_log WHERE action = 'runner.edited' AND participant_id = @id", new { id = anna.Id });
+        Assert.That(audit, Is.EqualTo(("runner", (long?)null, "192.0.2.7", """{"fields": ["email", "tshirt_size"]}""")));
+        Assert.That(await connection.QuerySingleAsync<(string, string)>("SELECT recipient, kind FROM email_logs WHERE participant_id = @id ORDER BY id DESC LIMIT 1",
+            new { id = anna.Id }), Is.EqualTo(("anna@runners.test", "EMAIL_CHANGED")));
+    }
+
+    [Test]
+    public async Task A_runners_link_request_is_audited_once_per_registration()
+    {
+        var anna = await RegisterAsync("Anna");
+
+        Assert.That(await Get<RunnerChanges>().SendNewLinksAsync("ANNA@runners.test", Runner), Is.EqualTo(1));
+
+        Assert.That((await StateAsync(anna.Id)).Audit, Is.EqualTo(new[] { "runner.link_requested" }));
     }
 
     [TestCase("full_name", RunnerFields.NameMaxLength)]

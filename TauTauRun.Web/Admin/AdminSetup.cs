@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -26,7 +27,7 @@ public static class AdminSetup
         var services = builder.Services;
         services.AddMemoryCache();
         services.AddSingleton<AdminSessions>();
-        services.AddTauTauRunDataProtection();
+        services.AddTauTauRunDataProtection(DataProtectionKeyFile.Load(builder.Configuration, builder.Environment));
         WatchKeyRing(services);
         // Generated links match the documented addresses (/admin/login, not /Admin/Login). Links
         // carrying a case-sensitive secret (the runners' status links) are written out, not generated.
@@ -58,10 +59,13 @@ public static class AdminSetup
         services.AddPostLimit(LoginRateLimit, LoginPostsPerMinute);
     }
 
-    /// <summary>Shared by the service and the <c>rotate-keys</c> command, so both see the same key ring.</summary>
-    public static IServiceCollection AddTauTauRunDataProtection(this IServiceCollection services)
+    /// <summary>
+    /// Shared by the service and the <c>rotate-keys</c> command, so both see the same key ring: in the
+    /// database, each key encrypted with the certificate of <see cref="DataProtectionKeyFile"/>.
+    /// </summary>
+    public static IServiceCollection AddTauTauRunDataProtection(this IServiceCollection services, X509Certificate2 keyFile)
     {
-        services.AddDataProtection().SetApplicationName("TauTauRun");
+        services.AddDataProtection().SetApplicationName("TauTauRun").ProtectKeysWithCertificate(keyFile);
         services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((options, dataSource) =>
             options.XmlRepository = new DatabaseXmlRepository(dataSource));
         return services;

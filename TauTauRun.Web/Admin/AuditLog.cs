@@ -6,10 +6,13 @@ using Npgsql;
 
 namespace TauTauRun.Web.Admin;
 
-/// <summary>Who acts: an admin (by id and name, as they were then), a failed login, or the command line.</summary>
+/// <summary>Who acts: an admin (by id and name, as they were then), a failed login, a runner, or the command line.</summary>
 public sealed record AuditActor(long? AdminId, string Name, string? Ip)
 {
     public static AuditActor CommandLine { get; } = new(null, "command line", null);
+
+    /// <summary>A runner on their own pages: the row's participant says who, never the link's token.</summary>
+    public static AuditActor Runner(HttpContext context) => new(null, "runner", context.Connection.RemoteIpAddress?.ToString());
 
     /// <summary>The signed-in admin of this request, with the client's address.</summary>
     public static AuditActor Of(HttpContext context) => new(
@@ -19,7 +22,7 @@ public sealed record AuditActor(long? AdminId, string Name, string? Ip)
 }
 
 /// <summary>
-/// One row in <c>audit_log</c> per admin action, written in the caller's transaction so the row and the
+/// One row in <c>audit_log</c> per admin action and per runner's own change, written in the caller's transaction so the row and the
 /// change commit or roll back together. Details hold before/after values, never a secret: a property
 /// named like one is refused, so a careless caller fails in tests rather than leaking in production.
 /// </summary>

@@ -22,7 +22,8 @@ internal sealed class RotateKeysCommand : ICommand
         {
             var dataSource = services.GetRequiredService<NpgsqlDataSource>();
             var protection = new ServiceCollection().AddLogging().AddSingleton(dataSource);
-            protection.AddTauTauRunDataProtection();
+            protection.AddTauTauRunDataProtection(DataProtectionKeyFile.Load(
+                services.GetRequiredService<IConfiguration>(), services.GetRequiredService<IHostEnvironment>()));
             await using var provider = protection.BuildServiceProvider();
             var keys = provider.GetRequiredService<IKeyManager>();
 

@@ -95,7 +95,7 @@ public sealed class EmailDelivery(
     private Task MarkSentAsync(long[] ids) => ExecuteAsync("""
         UPDATE email_logs
         SET status = 'SENT', sent_at = now(), last_attempt_at = now(), claimed_until = NULL,
-            next_attempt_at = NULL, last_error = NULL
+            next_attempt_at = NULL, last_error = NULL, status_token = NULL
         WHERE id = ANY(@ids)
         """, new { ids });
 
@@ -156,7 +156,7 @@ public sealed class EmailDelivery(
                   FOR UPDATE SKIP LOCKED) due
             WHERE e.id = due.id
             RETURNING e.id, e.kind, e.recipient, e.subject, e.html_body AS HtmlBody, e.text_body AS TextBody,
-                      e.message_id AS MessageId, e.attempts
+                      e.message_id AS MessageId, e.attempts, e.status_token AS StatusToken
             """, new { Options.Lease, Options.BatchSize }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
@@ -165,10 +165,12 @@ public sealed class EmailDelivery(
     {
         var retry = !permanent && message.Attempts < Options.MaxAttempts;
         // onlyIfClaimed: after a broken connection, messages this batch already settled stay as they are.
+        // A message given up forgets its status token: a resend links to the page that sends a new one.
         return ExecuteAsync($"""
             UPDATE email_logs
             SET status = 'FAILED', last_attempt_at = now(), claimed_until = NULL, last_error = @error,
-                next_attempt_at = CASE WHEN @retry THEN now() + @delay END
+                next_attempt_at = CASE WHEN @retry THEN now() + @delay END,
+                status_token = CASE WHEN @retry THEN status_token END
             WHERE id = @Id {(onlyIfClaimed ? "AND claimed_until IS NOT NULL AND status <> 'SENT'" : "")}
             """, new { message.Id, error = Truncate(error), retry, delay = Options.RetryDelay(message.Attempts) });
     }

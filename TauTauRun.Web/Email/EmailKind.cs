@@ -14,8 +14,10 @@ public static class EmailKind
     public const string PlaceTransferred = "PLACE_TRANSFERRED";
     public const string PlaceReceived = "PLACE_RECEIVED";
     public const string RaceChanged = "RACE_CHANGED";
+    /// <summary>To the address a runner replaced, so a stolen link cannot quietly move their mail elsewhere.</summary>
+    public const string EmailChanged = "EMAIL_CHANGED";
 
     public static readonly IReadOnlyList<string> All =
         [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined, PaymentReminder,
-            PlaceTransferred, PlaceReceived, RaceChanged];
+            PlaceTransferred, PlaceReceived, RaceChanged, EmailChanged];
 }

@@ -7,12 +7,14 @@ namespace TauTauRun.Web.Email;
 /// <summary>
 /// Puts a runner's message into <c>email_logs</c> inside the caller's transaction: it is sent only if
 /// the change that caused it commits, and it cannot be lost once it has. The Message-ID is fixed here,
-/// so every retry of the message carries the same one.
+/// so every retry of the message carries the same one. A status link is stored as a placeholder with the
+/// token beside it until the message is sent (see <see cref="OutboxMessage"/>).
 /// </summary>
 public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings emailSettings)
 {
     /// <param name="statusToken">The runner's current secret token, for kinds whose message links to the status page.</param>
-    public async Task<long> QueueAsync(NpgsqlTransaction transaction, long participantId, string kind, string? statusToken = null)
+    /// <param name="recipient">Another address than the runner's current one (the old one, when it was changed).</param>
+    public async Task<long> QueueAsync(NpgsqlTransaction transaction, long participantId, string kind, string? statusToken = null, string? recipient = null)
     {
         var connection = transaction.Connection!;
         var runner = await connection.QuerySingleAsync<RunnerDetails>("""
@@ -25,13 +27,14 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             """, new { participantId }, transaction);
         var settings = await settingsStore.LoadAsync();
         var wording = await EmailTemplateStore.CurrentAsync(connection, kind, transaction);
-        var email = Render(kind, wording, settings, runner, statusToken is null ? null : StatusUrl(statusToken));
+        var email = Render(kind, wording, settings, runner, statusToken is null ? null : StatusUrl(OutboxMessage.StatusTokenPlaceholder));
 
         return await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO email_logs (participant_id, kind, recipient, subject, html_body, text_body, message_id)
-            VALUES (@participantId, @kind, @recipient, @Subject, @Html, @Text, @messageId)
+            INSERT INTO email_logs (participant_id, kind, recipient, subject, html_body, text_body, message_id, status_token)
+            VALUES (@participantId, @kind, @recipient, @Subject, @Html, @Text, @messageId, @statusToken)
             RETURNING id
-            """, new { participantId, kind, recipient = runner.Email, email.Subject, email.Html, email.Text, messageId = NewMessageId() }, transaction);
+            """, new { participantId, kind, recipient = recipient ?? runner.Email, email.Subject, email.Html, email.Text, messageId = NewMessageId(), statusToken },
+            transaction);
     }
 
     /// <summary>

@@ -26,6 +26,7 @@ public static class EmailTemplates
         EmailKind.PlaceTransferred => PlaceTransferred(settings, runner),
         EmailKind.PlaceReceived => PlaceReceived(settings, runner, Required(statusUrl, kind)),
         EmailKind.RaceChanged => RaceChanged(settings, runner),
+        EmailKind.EmailChanged => EmailChanged(settings, runner),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no template for this kind"),
     };
 
@@ -144,6 +145,14 @@ public static class EmailTemplates
             email = email.Facts(("Bib number", bib.ToString()), ("Race", runner.CategoryName));
         return email.Build($"Race changed: {runner.Reference} – {settings.Name}", settings.Name);
     }
+
+    // Goes to the old address: it names neither address, and its only link is the organisers' reply.
+    private static RenderedEmail EmailChanged(EventSettings settings, RunnerDetails runner) =>
+        new EmailBody()
+            .Paragraph($"Hello {runner.FullName},")
+            .Paragraph($"the email address of your registration {runner.Reference} ({runner.CategoryName}) at {settings.Name} has just been changed on your registration page. From now on, messages about it go to the new address.")
+            .Paragraph("If you did not make this change, please reply to this email at once: someone else may have your registration link.")
+            .Build($"Your registration's email address was changed – {settings.Name}", settings.Name);
 
     internal static (string, string)[] PaymentFacts(EventSettings settings, RunnerDetails runner) =>
     [

@@ -6,7 +6,8 @@ namespace TauTauRun.Web.Email;
 
 /// <summary>
 /// The plan's Scenario 5, step 4, done properly: every PAID participant who has not received their
-/// mail gets it again, once. Their FAILED messages are queued again (to their current address, with
+/// mail gets it again, once. Their FAILED messages are queued again (to their current address, except
+/// the notice to an address they replaced; with
 /// the same Message-ID), and a payment confirmation is queued for those who never had one (which the
 /// plan's query misses when another message of theirs exists). Running it again queues nothing new.
 /// Backs both <c>resend-failed-emails</c> and the admin email page.
@@ -26,7 +27,8 @@ public sealed class FailedEmailResender(NpgsqlDataSource dataSource, EmailOutbox
 
         var requeued = (await connection.QueryAsync<string>($"""
             UPDATE email_logs e
-            SET status = 'QUEUED', attempts = 0, next_attempt_at = now(), claimed_until = NULL, recipient = p.email
+            SET status = 'QUEUED', attempts = 0, next_attempt_at = now(), claimed_until = NULL,
+                recipient = CASE WHEN e.kind = 'EMAIL_CHANGED' THEN e.recipient ELSE p.email END
             FROM participants p
             WHERE p.id = e.participant_id AND p.payment_status = '{ParticipantStatus.Paid}' AND e.status = 'FAILED'
               AND (e.claimed_until IS NULL OR e.claimed_until < now())

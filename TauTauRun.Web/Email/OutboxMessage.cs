@@ -2,9 +2,18 @@ using MimeKit;
 
 namespace TauTauRun.Web.Email;
 
-/// <summary>A row of <c>email_logs</c> claimed for delivery.</summary>
-public sealed record OutboxMessage(long Id, string Kind, string Recipient, string Subject, string HtmlBody, string TextBody, string MessageId, int Attempts)
+/// <summary>
+/// A row of <c>email_logs</c> claimed for delivery. A status link is stored as a placeholder and its
+/// token beside the body, cleared once the message is sent or given up: after delivery no table holds
+/// a runner's link. Without a token (a resend after it was cleared) the link goes to the page that
+/// sends a fresh one.
+/// </summary>
+public sealed record OutboxMessage(long Id, string Kind, string Recipient, string Subject, string HtmlBody, string TextBody, string MessageId, int Attempts,
+    string? StatusToken)
 {
+    /// <summary>Stands for the token in a stored body; made of the token's own characters, so no encoding changes it.</summary>
+    public const string StatusTokenPlaceholder = "TOKEN-ADDED-WHEN-SENT";
+
     /// <summary>
     /// The one place a runner's <see cref="MimeMessage"/> is built. Both parts declare quoted-printable:
     /// any text, any line length, and nothing left for a relay to re-encode (which would break DKIM).
@@ -18,8 +27,8 @@ public sealed record OutboxMessage(long Id, string Kind, string Recipient, strin
             Subject = Subject,
             Body = new MultipartAlternative
             {
-                new TextPart("plain") { Text = TextBody, ContentTransferEncoding = ContentEncoding.QuotedPrintable },
-                new TextPart("html") { Text = HtmlBody, ContentTransferEncoding = ContentEncoding.QuotedPrintable },
+                new TextPart("plain") { Text = WithStatusLink(TextBody), ContentTransferEncoding = ContentEncoding.QuotedPrintable },
+                new TextPart("html") { Text = WithStatusLink(HtmlBody), ContentTransferEncoding = ContentEncoding.QuotedPrintable },
             },
         };
         message.From.Add(from);
@@ -28,4 +37,7 @@ public sealed record OutboxMessage(long Id, string Kind, string Recipient, strin
         message.To.Add(MailboxAddress.Parse(Recipient));
         return message;
     }
+
+    private string WithStatusLink(string body) =>
+        body.Replace($"/status/{StatusTokenPlaceholder}", $"/status/{StatusToken ?? "link"}", StringComparison.Ordinal);
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Registration;
 
@@ -44,7 +45,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         if (Validate() is not { } runner)
             return Page();
 
-        var outcome = await registrar.RegisterAsync(runner, Form.Token!, Form.JoinWaitlist);
+        var outcome = await registrar.RegisterAsync(runner, Form.Token!, Form.JoinWaitlist, AuditActor.Runner(HttpContext));
         if (outcome is Registrar.Outcome.Registered or Registrar.Outcome.Waitlisted)
             Hosting.AppMetrics.Registered(waitlisted: outcome == Registrar.Outcome.Waitlisted);
         switch (outcome)

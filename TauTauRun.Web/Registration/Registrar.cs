@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
 
 namespace TauTauRun.Web.Registration;
@@ -23,7 +24,9 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
     /// <summary><see cref="Outcome.LinkSent"/>: the address was already in the race, and was emailed its link instead (as "send me my link" does).</summary>
     public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, LinkSent }
 
-    public virtual async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist)
+    /// <param name="requester">Who submitted the form (the page passes the runner and their address): the audit row of a
+    /// link sent instead names them.</param>
+    public virtual async Task<Outcome> RegisterAsync(NewRunner runner, string token, bool joinWaitlist, AuditActor? requester = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -42,7 +45,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
                         if (await ExistsAsync(token))
                             return Outcome.AlreadySubmitted;
                         // Whoever typed the address learns nothing about its registration: only the address hears of it.
-                        await runnerChanges.SendNewLinksAsync(runner.Email);
+                        await runnerChanges.SendNewLinksAsync(runner.Email, requester ?? new AuditActor(null, "runner", null));
                         return Outcome.LinkSent;
                     case "participants_reference_key" when attempt < 5:
                         continue; // one in a billion: draw another reference

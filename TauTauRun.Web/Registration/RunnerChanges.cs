@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
 using static TauTauRun.Web.Registration.ParticipantStatus;
 
@@ -7,7 +8,7 @@ namespace TauTauRun.Web.Registration;
 
 /// <summary>
 /// What runners change themselves, from their status page and the "send me my link" page, each in one
-/// transaction with the email it causes.
+/// transaction with the email it causes and its audit row (actor "runner", never the link's token).
 /// </summary>
 public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbox, Cancellation cancellation, IConfiguration configuration)
 {
@@ -25,7 +26,7 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
     /// Takes an offered place while the offer is open: PENDING, the payment deadline counted from now,
     /// and the registration email with the payment instructions and the runner's (current) link.
     /// </summary>
-    public async Task<bool> AcceptOfferAsync(long participantId, string statusToken)
+    public async Task<bool> AcceptOfferAsync(long participantId, string statusToken, AuditActor actor)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -35,32 +36,51 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
         await connection.ExecuteAsync("UPDATE participants SET email_confirmed_at = coalesce(email_confirmed_at, now()) WHERE id = @participantId",
             new { participantId }, transaction);
         await outbox.QueueAsync(transaction, participantId, EmailKind.RegistrationReceived, statusToken);
+        await AuditLog.WriteAsync(transaction, actor, "runner.offer_accepted", participantId: participantId);
         await transaction.CommitAsync();
         return true;
     }
 
     /// <summary>Cancelling (or declining an offered place) gives the place to the next runner waiting.</summary>
-    public async Task<bool> CancelAsync(long participantId)
+    public async Task<bool> CancelAsync(long participantId, AuditActor actor)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var cancelled = await cancellation.CancelAsync(transaction, participantId);
+        if (cancelled)
+            await AuditLog.WriteAsync(transaction, actor, "runner.cancelled", participantId: participantId);
         await transaction.CommitAsync();
         return cancelled;
     }
 
-    /// <summary>False when another active registration in the race already uses the new address.</summary>
-    public async Task<bool> EditAsync(long participantId, Contact contact)
+    /// <summary>
+    /// False when another active registration in the race already uses the new address. The audit row
+    /// names the fields changed, not their values; a replaced address is told of the change.
+    /// </summary>
+    public async Task<bool> EditAsync(long participantId, Contact contact, AuditActor actor)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
         try
         {
+            var before = await connection.QuerySingleAsync<Contact>("""
+                SELECT email, phone, tshirt_size, emergency_contact_name, emergency_contact_phone
+                FROM participants WHERE id = @participantId FOR UPDATE
+                """, new { participantId }, transaction);
             await connection.ExecuteAsync("""
                 UPDATE participants
                 SET email = @Email, phone = @Phone, tshirt_size = @TshirtSize, emergency_contact_name = @EmergencyContactName,
                     emergency_contact_phone = @EmergencyContactPhone, updated_at = now()
                 WHERE id = @participantId
-                """, new { contact.Email, contact.Phone, contact.TshirtSize, contact.EmergencyContactName, contact.EmergencyContactPhone, participantId });
+                """, new { contact.Email, contact.Phone, contact.TshirtSize, contact.EmergencyContactName, contact.EmergencyContactPhone, participantId },
+                transaction);
+            var changed = ChangedFields(before, contact);
+            if (changed.Count == 0)
+                return true; // nothing to record: the transaction rolls back with nothing in it
+            if (changed.Contains("email"))
+                await outbox.QueueAsync(transaction, participantId, EmailKind.EmailChanged, recipient: before.Email);
+            await AuditLog.WriteAsync(transaction, actor, "runner.edited", new { fields = changed }, participantId);
+            await transaction.CommitAsync();
             return true;
         }
         catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
@@ -68,6 +88,15 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
             return false;
         }
     }
+
+    private static List<string> ChangedFields(Contact before, Contact after) =>
+    [
+        .. string.Equals(before.Email, after.Email, StringComparison.OrdinalIgnoreCase) ? [] : new[] { "email" },
+        .. before.Phone == after.Phone ? [] : new[] { "phone" },
+        .. before.TshirtSize == after.TshirtSize ? [] : new[] { "tshirt_size" },
+        .. before.EmergencyContactName == after.EmergencyContactName ? [] : new[] { "emergency_contact_name" },
+        .. before.EmergencyContactPhone == after.EmergencyContactPhone ? [] : new[] { "emergency_contact_phone" },
+    ];
 
     /// <summary>
     /// Opening a link that was emailed and not used yet makes it the runner's link (the one before stops
@@ -93,7 +122,7 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
     /// cooldown whichever client asks; the links the runner has keep working until the new one is
     /// opened. Returns how many (never shown: the answer must not say whether an address is registered).
     /// </summary>
-    public async Task<int> SendNewLinksAsync(string email)
+    public async Task<int> SendNewLinksAsync(string email, AuditActor actor)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -109,6 +138,7 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
             await connection.ExecuteAsync("UPDATE participants SET pending_token_hash = @hash, link_sent_at = now() WHERE id = @id",
                 new { id, hash = StatusTokens.Hash(token) }, transaction);
             await outbox.QueueAsync(transaction, id, EmailKind.StatusLink, token);
+            await AuditLog.WriteAsync(transaction, actor, "runner.link_requested", participantId: id);
         }
         await transaction.CommitAsync();
         return registrations.Count;

@@ -39,9 +39,9 @@ check_prerequisites() {
     fi
     if [[ -n $domain ]]; then
       command -v nginx >/dev/null || problems+=("--domain needs nginx: apt-get install nginx")
-      command -v openssl >/dev/null || problems+=("--domain needs openssl: apt-get install openssl")
     fi
   fi
+  command -v openssl >/dev/null || problems+=("openssl is missing (it makes the Data Protection key file): apt-get install openssl")
   if [[ -n $domain ]] && ! valid_domain "$domain"; then
     problems+=("--domain '$domain' is not a host name (like register.example.org)")
   fi

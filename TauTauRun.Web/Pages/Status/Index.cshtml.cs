@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Registration;
 
@@ -52,7 +53,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             fields.EmergencyContactName(contact.EmergencyContactName), fields.EmergencyContactPhone(contact.EmergencyContactPhone));
         if (!ModelState.AddRunnerErrors(nameof(Contact), fields))
             return Page();
-        if (!await changes.EditAsync(Registration.Id, details))
+        if (!await changes.EditAsync(Registration.Id, details, AuditActor.Runner(HttpContext)))
         {
             ModelState.AddModelError("Contact.Email", "Another registration for this race already uses this email address.");
             return Page();
@@ -64,7 +65,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
     {
         if (!await LoadAsync(token))
             return NotFound();
-        if (!await changes.AcceptOfferAsync(Registration.Id, token))
+        if (!await changes.AcceptOfferAsync(Registration.Id, token, AuditActor.Runner(HttpContext)))
         {
             ModelState.AddModelError("", "This offer is no longer open.");
             return Page();
@@ -82,7 +83,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             ModelState.AddModelError("confirm", "Tick the box to confirm that you want to cancel.");
             return Page();
         }
-        await changes.CancelAsync(Registration.Id);
+        await changes.CancelAsync(Registration.Id, AuditActor.Runner(HttpContext));
         return Redirect($"/status/{token}");
     }
 

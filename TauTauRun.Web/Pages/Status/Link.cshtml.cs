@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
+using TauTauRun.Web.Admin;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Status;
@@ -35,7 +36,7 @@ public sealed class LinkModel(RunnerChanges changes) : PageModel
         if (!ModelState.IsValid)
             return Page();
 
-        await changes.SendNewLinksAsync(email);
+        await changes.SendNewLinksAsync(email, AuditActor.Runner(HttpContext));
         Sent = true;
         return Page();
     }

@@ -32,6 +32,16 @@ public sealed class EditTests : DatabaseTest
     }
 
     [Test]
+    public async Task Viewing_a_runners_details_is_audited_with_the_admin_and_the_runner()
+    {
+        Assert.That((await admin.GetAsync($"/admin/participants/{runner}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.QuerySingleAsync<(string, long?)>("SELECT actor, participant_id FROM audit_log WHERE action = 'participant.viewed'"),
+            Is.EqualTo(("boss", (long?)runner)));
+    }
+
+    [Test]
     public async Task An_edit_is_saved_with_its_audit_row_of_before_and_after()
     {
         var response = await SubmitAsync(await EditFormAsync(), new() { ["Edit.FullName"] = "  Zoë   van Dijk ", ["Edit.InternalNotes"] = "prefers start wave B" });

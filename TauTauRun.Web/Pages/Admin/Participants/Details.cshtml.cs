@@ -12,7 +12,7 @@ namespace TauTauRun.Web.Pages.Admin.Participants;
 
 /// <summary>
 /// One runner: every field, an edit form with the public form's checks, internal notes, the payment
-/// actions, and the runner's history from the audit log and the email log.
+/// actions, and the runner's history from the audit log and the email log. Viewing it is audited.
 /// </summary>
 public sealed class DetailsModel(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, AdminChanges changes) : PageModel
 {
@@ -22,7 +22,17 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, EventSettingsStore
     public EditForm Edit { get; private set; } = new();
     public PaymentForm PaymentDefaults { get; private set; } = new();
 
-    public async Task<IActionResult> OnGetAsync(long id) => await LoadAsync(id) ? Page() : NotFound();
+    /// <summary>Each view is audited: the page shows medical notes and contact details.</summary>
+    public async Task<IActionResult> OnGetAsync(long id)
+    {
+        if (!await LoadAsync(id))
+            return NotFound();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await AuditLog.WriteAsync(transaction, AuditActor.Of(HttpContext), "participant.viewed", participantId: id);
+        await transaction.CommitAsync();
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostEditAsync(long id, [Bind(Prefix = nameof(Edit))] EditForm edit)
     {
@@ -119,7 +129,7 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, EventSettingsStore
         Participant = runner;
         History = (await connection.QueryAsync<AuditEntry>("""
             SELECT occurred_at, actor, action, details::text AS details FROM audit_log
-            WHERE participant_id = @id ORDER BY id DESC LIMIT 200
+            WHERE participant_id = @id AND action <> 'participant.viewed' ORDER BY id DESC LIMIT 200
             """, new { id })).AsList();
         Emails = (await connection.QueryAsync<EmailEntry>("""
             SELECT id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at FROM email_logs
