@@ -93,6 +93,31 @@ public sealed class AdminSession : IDisposable
         return redirect;
     }
 
+    /// <summary>
+    /// For clients that drive the forms themselves (a published app, two instances): the password form
+    /// posted, then the second step as <see cref="LogInAsync"/> does it, through <paramref name="forms"/>;
+    /// each page read through <paramref name="pagesFrom"/> when given (a second instance behind one load balancer).
+    /// </summary>
+    public static async Task<HttpResponseMessage> LogInWithFormsAsync(FormClient forms, string username, string password, FormClient? pagesFrom = null)
+    {
+        pagesFrom ??= forms;
+        var page = await pagesFrom.GetAsync(AdminLogin);
+        var response = await forms.SubmitAsync(page, AdminLogin,
+            new Dictionary<string, string> { ["Form.Username"] = username, ["Form.Password"] = password }, "form.admin-form");
+        if (RedirectPath(response) is not { } next || !next.StartsWith(TwoFactorCode, StringComparison.Ordinal))
+            return response;
+        var step = await pagesFrom.GetAsync(next);
+        if (next.StartsWith(TwoFactorSetup, StringComparison.Ordinal))
+        {
+            var secret = step.QuerySelector("#totp-secret")!.TextContent;
+            var done = await FormClient.ParseAsync(await forms.SubmitAsync(step, next, new Dictionary<string, string> { ["Form.Code"] = Code(secret) }, "form.admin-form"));
+            var redirect = new HttpResponseMessage(HttpStatusCode.Redirect);
+            redirect.Headers.Location = new Uri(done.QuerySelector("#continue")?.GetAttribute("href") ?? next, UriKind.Relative);
+            return redirect;
+        }
+        return await forms.SubmitAsync(step, next, new Dictionary<string, string> { ["Form.Code"] = await FreshCodeAsync(username) }, "form.admin-form");
+    }
+
     /// <summary>The recovery codes shown when this session set up the authenticator.</summary>
     public IReadOnlyList<string> RecoveryCodes { get; private set; } = [];
 
