@@ -4,7 +4,7 @@ namespace TauTauRun.Migrations;
 
 /// <summary>
 /// One-time recovery codes for an admin who lost their authenticator: only a SHA-256 of each (the codes
-/// are 50 random bits, so a fast hash is enough), and when it was used; a used code never works again.
+/// are 120 random bits, so a fast hash is enough: ASVS 6.5.2), and when it was used; a used code never works again.
 /// </summary>
 [Migration(31, "admin recovery codes")]
 public sealed class CreateAdminRecoveryCodes : Migration

@@ -57,6 +57,8 @@ public sealed class TestApp : WebApplicationFactory<Program>
         // Mail is delivered only where a test asks for it with a short poll: a disposed factory's worker
         // can outlive its test, and would deliver (and mark SENT) the next test's mail.
         builder.UseSetting("Email:PollInterval", "01:00:00");
+        // Most tests speak plain HTTP to the in-memory server; LoginTests check the production default.
+        builder.UseSetting("TauTauRun:Admin:SecureCookieOnly", "false");
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
         if (replaceServices is not null)

@@ -36,6 +36,10 @@ public static class AdminSetup
         services.Configure<RazorPagesOptions>(options => options.Conventions.AuthorizeFolder("/Admin", AdminPolicies.SignedIn));
         services.AddAuthorization(AdminPolicies.Add);
         services.AddSingleton<IAuthorizationHandler, ChangesNeedAdminRoleHandler>();
+        services.AddSingleton<IAuthorizationHandler, SessionFitsPageHandler>();
+        // Outside Development the cookie is Secure and __Host- even if a request arrives as plain HTTP (a
+        // proxy that forgot X-Forwarded-Proto): the browser then never sends it unencrypted.
+        var secureOnly = builder.Configuration.GetValue("TauTauRun:Admin:SecureCookieOnly", !builder.Environment.IsDevelopment());
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
         {
             options.LoginPath = LoginPath;
@@ -44,8 +48,8 @@ public static class AdminSetup
             options.Cookie.Name = CookieName;
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            options.CookieManager = new HostPrefixCookieManager();
+            options.Cookie.SecurePolicy = secureOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            options.CookieManager = new HostPrefixCookieManager(always: secureOnly);
             // Idle timeout; AdminSessions ends even an active session at the absolute lifetime.
             options.ExpireTimeSpan = AdminSessions.IdleTimeout(builder.Configuration);
             options.SlidingExpiration = true;

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Dapper;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
@@ -16,7 +15,7 @@ namespace TauTauRun.Web.Pages.Admin;
 /// that passed the password step gets here; a wrong or reused code counts towards the same lockout as a
 /// wrong password, under the same rate limit.
 /// </summary>
-[AllowAnonymous]
+[SecondStep]
 [EnableRateLimiting(AdminSetup.LoginRateLimit)]
 [RateLimitSubject("login attempts")]
 public sealed class TwoFactorModel(NpgsqlDataSource dataSource, TimeProvider clock) : PageModel
@@ -84,7 +83,7 @@ public sealed class TwoFactorModel(NpgsqlDataSource dataSource, TimeProvider clo
     public sealed record CodeForm
     {
         [Required(ErrorMessage = "Enter the code from your authenticator app, or a recovery code.")]
-        [StringLength(20, ErrorMessage = "A code has 6 digits; a recovery code 10 letters and digits.")]
+        [StringLength(40, ErrorMessage = "A code has 6 digits; a recovery code 24 letters and digits.")]
         [Display(Name = "Code")]
         public string Code { get; init; } = "";
     }

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Dapper;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -20,7 +19,8 @@ namespace TauTauRun.Web.Pages.Admin;
 /// <c>reset-two-factor</c>), or from the password page by a volunteer who wants one. Until the form is
 /// sent, the secret travels in the page encrypted for this admin and for 15 minutes.
 /// </summary>
-[AllowAnonymous]
+[SecondStep(AlsoSignedIn = true)]
+[VolunteersMayPost]
 [EnableRateLimiting(AdminSetup.LoginRateLimit)]
 [RateLimitSubject("login attempts")]
 public sealed class TwoFactorSetupModel(NpgsqlDataSource dataSource, IDataProtectionProvider protection, TimeProvider clock) : PageModel
