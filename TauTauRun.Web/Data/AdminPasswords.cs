@@ -38,10 +38,16 @@ public sealed class AdminPasswords
             return $"The password must have at most {MaximumLength} characters.";
         if (password.Contains(username, StringComparison.OrdinalIgnoreCase))
             return "The password must not contain the username.";
+        // zxcvbn finds these words only as typed; "TauTau-Run" hides the name behind a dash.
+        var bare = Bare(password);
+        if (new[] { eventName, "tautaurun" }.Select(Bare).Any(name => name.Length >= 4 && bare.Contains(name, StringComparison.Ordinal)))
+            return "The password must not contain the event's or the site's name.";
         string[] context = [username, eventName, .. eventName.Split([' ', '-', '.'], StringSplitOptions.RemoveEmptyEntries), "tautaurun", "tau-tau run", "tau"];
         if (Zxcvbn.Zxcvbn.MatchPassword(password, context.Select(word => word.ToLowerInvariant())).Score < MinimumStrength)
             return "This password is too easy to guess: it is common, follows a well-known pattern or uses this site's words. "
                    + "Try a few unrelated words.";
         return null;
     }
+
+    private static string Bare(string text) => new(text.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
 }

@@ -55,7 +55,7 @@ public sealed class LoginTests : DatabaseTest
     public async Task Outside_development_the_cookie_is_secure_and_host_prefixed_even_on_a_plain_http_request()
     {
         await AdminSession.CreateAdminAsync("alice", Password);
-        using var app = new TestApp(settings: new Dictionary<string, string?> { ["TauTauRun:Admin:SecureCookieOnly"] = null });
+        using var app = new TestApp(settings: new Dictionary<string, string?> { [TestApp.SecureCookieOnly] = null });
         using var session = new AdminSession(app);
 
         var response = await session.PasswordStepAsync("alice", Password);
