@@ -46,7 +46,7 @@ public static class WebService
                 builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, DefaultUrl);
 
             var app = builder.Build();
-            await PrepareDatabaseAsync(app);
+            await PrepareDatabaseAsync(app, demoData: embedded is not null);
             Configure(app);
             await app.RunAsync();
             return 0;
@@ -62,7 +62,7 @@ public static class WebService
         }
     }
 
-    private static async Task PrepareDatabaseAsync(WebApplication app)
+    private static async Task PrepareDatabaseAsync(WebApplication app, bool demoData)
     {
         // Mail settings are read here, so a wrong one stops the start rather than the first message.
         app.Logger.LogInformation("Mail goes to {Transport}", app.Services.GetRequiredService<IMailTransport>().Describe());
@@ -78,9 +78,12 @@ public static class WebService
         using (var migrator = new SchemaMigrator(connectionString))
             migrator.MigrateUp();
         DataProtectionKeyFile.EnsureKeyRingReadable(app.Services, app.Logger);
+        if (!demoData)
+            return;
         await DemoData.SeedAsync(dataSource);
         // Printed, not logged: log files never hold a password, not even the demo one.
-        Console.WriteLine($"Demo admin login at /admin/login: {DemoData.AdminUsername} / {DemoData.AdminPassword}");
+        Console.WriteLine($"Demo admin login at /admin/login: {DemoData.AdminUsername} / {DemoData.AdminPassword} "
+                          + "(then set up an authenticator app and choose your own password)");
     }
 
     private static void Configure(WebApplication app)

@@ -6,7 +6,10 @@
 # With SMOKE_ADMIN_USER and SMOKE_ADMIN_PASSWORD in the environment (never on the command line: the
 # password is passed to curl on its standard input, so it shows in no process list and no output) it
 # also walks the real flow as a browser without JavaScript would, with curl and a cookie jar:
-#   admin login          POST /admin/login (first, so a wrong password leaves no registration behind)
+#   admin login          POST /admin/login (first, so a wrong password leaves no registration behind),
+#                        then the second step: the current code from SMOKE_ADMIN_TOTP_SECRET, the key the
+#                        smoke admin's authenticator was set up with (computed by python3; each code works
+#                        once, so two runs within 30 seconds: the second waits for the next code)
 #   test registration    POST /register into the first race that is open and not full; the status page
 #                        names the new TTR- reference
 #   payment update       the runner found by /admin/participants?q=REFERENCE is marked paid (the amount
@@ -21,7 +24,7 @@
 # offered to the race's waiting list, if it has one.
 #
 # Usage: deploy/smoke.sh BASE_URL      e.g. deploy/smoke.sh http://localhost:8080
-#        SMOKE_ADMIN_USER=admin SMOKE_ADMIN_PASSWORD=... deploy/smoke.sh https://tautaurun.example.org
+#        SMOKE_ADMIN_USER=admin SMOKE_ADMIN_PASSWORD=... SMOKE_ADMIN_TOTP_SECRET=... deploy/smoke.sh https://tautaurun.example.org
 set -euo pipefail
 
 base=${1:-}
@@ -113,13 +116,48 @@ login() {
     -b "$jar" -c "$jar" --data-urlencode "__RequestVerificationToken=$form_token" \
     --data-urlencode "Form.Username=$SMOKE_ADMIN_USER" --data-urlencode "Form.Password@-" \
     "$base/admin/login" 2>/dev/null) || status=000
-  if [[ $status == 302 ]]; then
+  if [[ $status == 302 && $(location) == /admin/two-factor/setup* ]]; then
+    fail "admin login (/admin/login as $SMOKE_ADMIN_USER): the account has no authenticator yet; set it up in a browser first"
+    return 1
+  elif [[ $status == 302 && $(location) == /admin/two-factor* ]]; then
+    second_step
+  elif [[ $status == 302 ]]; then
     ok "admin login (/admin/login as $SMOKE_ADMIN_USER)"
   elif [[ $status == 401 ]]; then
     fail "admin login (/admin/login as $SMOKE_ADMIN_USER): HTTP 401, wrong username or password, or the account is locked"
     return 1
   else
     fail "admin login (/admin/login as $SMOKE_ADMIN_USER): HTTP $status, expected 302"
+    return 1
+  fi
+}
+
+# totp: the current RFC 6238 code of SMOKE_ADMIN_TOTP_SECRET (read from the environment, never an argument).
+totp() {
+  python3 -c 'import base64, hashlib, hmac, os, struct, time
+key = base64.b32decode(os.environ["SMOKE_ADMIN_TOTP_SECRET"].strip().upper())
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+offset = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7fffffff) % 1000000))'
+}
+
+second_step() {
+  local step
+  step=$(location)
+  if [[ -z ${SMOKE_ADMIN_TOTP_SECRET:-} ]]; then
+    fail "admin login (/admin/login as $SMOKE_ADMIN_USER): the second step needs SMOKE_ADMIN_TOTP_SECRET"
+    return 1
+  fi
+  request "$step"
+  if [[ $status != 200 ]] || ! read_form_token; then
+    fail "admin login ($step): HTTP $status, no code form"
+    return 1
+  fi
+  post "$step" "Form.Code=$(totp)"
+  if [[ $status == 302 ]]; then
+    ok "admin login (/admin/login as $SMOKE_ADMIN_USER, with a code)"
+  else
+    fail "admin login ($step as $SMOKE_ADMIN_USER): HTTP $status, the code was refused (wrong key, the phone's clock, or used already)"
     return 1
   fi
 }

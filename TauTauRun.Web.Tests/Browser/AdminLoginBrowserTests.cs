@@ -10,7 +10,7 @@ public sealed class AdminLoginBrowserTests : DatabaseTest
     private const string Password = AdminSession.TestPassword;
 
     [Test]
-    public async Task An_admin_logs_in_with_the_labelled_fields_and_logs_out_again()
+    public async Task An_admin_logs_in_with_the_labelled_fields_sets_up_the_second_step_and_logs_out_again()
     {
         await AdminSession.CreateAdminAsync("alice", Password);
         using var app = new TestApp();
@@ -27,6 +27,13 @@ public sealed class AdminLoginBrowserTests : DatabaseTest
         await page.GetByLabel("Username").FillAsync("alice");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        Assert.That(page.Url, Does.Contain(AdminSession.TwoFactorSetup), "a new admin sets up the second step first");
+        Assert.That(await page.Locator("figure.totp-qr svg").IsVisibleAsync(), Is.True, "the QR code is drawn");
+        var secret = await page.Locator("#totp-secret").InnerTextAsync();
+        await page.GetByLabel("Code from the app").FillAsync(AdminSession.Code(secret));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Turn on" }).ClickAsync();
+        Assert.That(await page.Locator(".recovery-codes li").CountAsync(), Is.EqualTo(10));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Continue" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/admin/audit$"));
         Assert.That(await page.Locator("h1").InnerTextAsync(), Is.EqualTo("Audit log"));

@@ -27,10 +27,7 @@ public sealed class AdminPaymentBrowserTests : DatabaseTest
         await using var __ = browser;
         var page = await browser.NewPageAsync();
 
-        await page.GotoAsync(new Uri(address, "/admin/login").ToString());
-        await page.GetByLabel("Username").FillAsync("alice");
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("correct horse battery staple");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Infrastructure.Browser.LogInAsync(page, address, "alice", "correct horse battery staple");
         await page.GetByRole(AriaRole.Link, new() { Name = "Participants" }).ClickAsync();
         await page.GetByLabel("Search").FillAsync("kowalska");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();

@@ -27,10 +27,7 @@ public sealed class CheckinBrowserTests : DatabaseTest
         await using var __ = browser;
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 390, Height = 844 } });
 
-        await page.GotoAsync(new Uri(address, "/admin/login").ToString());
-        await page.GetByLabel("Username").FillAsync("vera");
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("correct horse battery staple");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Infrastructure.Browser.LogInAsync(page, address, "vera", "correct horse battery staple");
         await page.GetByRole(AriaRole.Link, new() { Name = "Check-in" }).ClickAsync();
         await page.GetByLabel("Bib, reference, QR code or name").FillAsync("4321");
         await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
@@ -60,10 +57,7 @@ public sealed class CheckinBrowserTests : DatabaseTest
         using var _ = playwright;
         await using var __ = browser;
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 390, Height = 844 } });
-        await page.GotoAsync(new Uri(address, "/admin/login").ToString());
-        await page.GetByLabel("Username").FillAsync("boss");
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("correct horse battery staple");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Infrastructure.Browser.LogInAsync(page, address, "boss", "correct horse battery staple");
 
         var wide = new List<string>();
         foreach (var path in new[]

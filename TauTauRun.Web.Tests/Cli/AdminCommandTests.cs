@@ -150,4 +150,26 @@ public sealed class AdminCommandTests : DatabaseTest
         await using var connection = await OpenAsync();
         return await connection.ExecuteScalarAsync<long>(sql);
     }
+
+    [Test]
+    public async Task Reset_two_factor_sends_the_admin_back_to_set_up_the_app_and_is_audited()
+    {
+        await AdminSession.CreateAdminAsync("ops", Password);
+        using var app = new TestApp();
+        using var before = new AdminSession(app);
+        await before.LogInOrFailAsync("ops", Password);
+
+        var result = await PublishedApp.RunCommandAsync(environment, "reset-two-factor", "--username", "OPS");
+        var unknown = await PublishedApp.RunCommandAsync(environment, "reset-two-factor", "--username", "nobody");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(result.Output, Does.Contain("Removed the second factor of 'ops'"));
+        Assert.That(unknown.ExitCode, Is.EqualTo(1));
+        Assert.That(unknown.Error, Does.Contain("there is no admin 'nobody'"));
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM admin_recovery_codes"), Is.Zero);
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT actor FROM audit_log WHERE action = 'admin.two_factor_reset'"), Is.EqualTo("command line"));
+        using var after = new AdminSession(app);
+        Assert.That(AdminSession.RedirectPath(await after.PasswordStepAsync("ops", Password)), Does.StartWith(AdminSession.TwoFactorSetup));
+    }
 }

@@ -89,9 +89,7 @@ public sealed class FuzzTests : DatabaseTest
         await AdminSession.CreateAdminAsync(Viewer, AdminSession.TestPassword);
         // From an address of its own: the fuzzing used up the login limit of the usual ones.
         using var admin = app.NewClient(new CookieContainer(), IPAddress.Parse("127.0.2.1"));
-        var login = await new FormClient(admin).GetAsync(AdminSession.AdminLogin);
-        var loggedIn = await new FormClient(admin).SubmitAsync(login, AdminSession.AdminLogin,
-            new Dictionary<string, string> { ["Form.Username"] = Viewer, ["Form.Password"] = AdminSession.TestPassword });
+        var loggedIn = await AdminSession.LogInWithFormsAsync(new FormClient(admin), Viewer, AdminSession.TestPassword);
         Assert.That(loggedIn.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "the viewing admin logs in");
 
         var pages = new List<string> { "/admin", "/admin/participants?q=data-fuzz", "/admin/participants?q=%3Ci", "/admin/emails", "/admin/audit" };

@@ -127,12 +127,8 @@ public sealed class TwoInstancesTests : DatabaseTest
         Assert.That(violations, Is.Empty);
     }
 
-    private static async Task<HttpResponseMessage> LogInAsync(FormClient formFrom, HttpClient postTo)
-    {
-        var page = await formFrom.GetAsync(AdminSession.AdminLogin);
-        return await new FormClient(postTo).SubmitAsync(page, AdminSession.AdminLogin,
-            new Dictionary<string, string> { ["Form.Username"] = Admin, ["Form.Password"] = AdminSession.TestPassword }, "form.admin-form");
-    }
+    private static Task<HttpResponseMessage> LogInAsync(FormClient formFrom, HttpClient postTo) =>
+        AdminSession.LogInWithFormsAsync(new FormClient(postTo), Admin, AdminSession.TestPassword, pagesFrom: formFrom);
 
     /// <summary>Polls a yes/no query until it says yes; false if the deadline passes first.</summary>
     private static async Task<bool> UntilAsync(Npgsql.NpgsqlConnection connection, string sql, object parameters, TimeSpan patience)

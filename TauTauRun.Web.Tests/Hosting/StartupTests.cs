@@ -32,6 +32,35 @@ public sealed class StartupTests
         Assert.That(output, Does.Not.Contain("pw-must-not-show").And.Not.Contain("   at "));
     }
 
-    private static Task<(int ExitCode, string Output)> StartAsync(string connectionString) =>
-        PublishedApp.StartExpectingExitAsync(PublishedApp.Environment(Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N")), connectionString));
+    [TestCase("http://register.example.org", "TauTauRun__PublicBaseUrl 'http://register.example.org' must start with https://")]
+    [TestCase("ftp://register.example.org", "must start with https://")]
+    public async Task A_public_address_without_https_stops_the_start_with_one_line(string publicBaseUrl, string message)
+    {
+        var (exitCode, output) = await StartAsync(TestDatabase.ConnectionString, new() { ["TauTauRun__PublicBaseUrl"] = publicBaseUrl });
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(output, Does.Contain(message).And.Not.Contain("   at "));
+    }
+
+    [Test]
+    public async Task Smtp_authentication_without_tls_stops_the_start_with_one_line()
+    {
+        var (exitCode, output) = await StartAsync(TestDatabase.ConnectionString, new()
+        {
+            ["SMTP_HOST"] = "127.0.0.1", ["SMTP_FROM"] = "Race <race@example.org>", ["SMTP_USERNAME"] = "race",
+            ["SMTP_PASSWORD"] = "smtp-pw-must-not-show", ["SMTP_SECURITY"] = "none",
+        });
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(output, Does.Contain("SMTP_USERNAME is set but SMTP_SECURITY is 'none'"));
+        Assert.That(output, Does.Not.Contain("smtp-pw-must-not-show").And.Not.Contain("   at "));
+    }
+
+    private static Task<(int ExitCode, string Output)> StartAsync(string connectionString, Dictionary<string, string>? settings = null)
+    {
+        var environment = PublishedApp.Environment(Path.Combine(TestDatabase.TempRoot, "logs", Guid.NewGuid().ToString("N")), connectionString);
+        foreach (var (key, value) in settings ?? [])
+            environment[key] = value;
+        return PublishedApp.StartExpectingExitAsync(environment);
+    }
 }

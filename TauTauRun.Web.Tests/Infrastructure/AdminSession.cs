@@ -50,10 +50,95 @@ public sealed class AdminSession : IDisposable
                ?? throw new AssertionException($"{page} answered {(int)response.StatusCode} without a form token");
     }
 
-    public Task<HttpResponseMessage> LogInAsync(string username, string password, string? returnUrl = null) =>
+    /// <summary>The password step alone: after a right password, a redirect to the second factor or its setup.</summary>
+    public Task<HttpResponseMessage> PasswordStepAsync(string username, string password, string? returnUrl = null) =>
         PostAsync(AdminLogin + (returnUrl is null ? "" : "?ReturnUrl=" + Uri.EscapeDataString(returnUrl)),
             new Dictionary<string, string> { ["Form.Username"] = username, ["Form.Password"] = password },
             tokenFrom: AdminLogin);
+
+    /// <summary>
+    /// Logs in through the real pages: the password, then the second step the app asks for (setting up
+    /// the authenticator, with the secret read from the page as a person would scan it, or a code from
+    /// the stored secret). The answer is the password step's when that failed, else the last step's
+    /// redirect (the setup's "Continue" link counts as one).
+    /// </summary>
+    public async Task<HttpResponseMessage> LogInAsync(string username, string password, string? returnUrl = null)
+    {
+        var response = await PasswordStepAsync(username, password, returnUrl);
+        var next = RedirectPath(response);
+        if (next?.StartsWith(TwoFactorSetup, StringComparison.Ordinal) == true)
+            return await EnrolAsync(next);
+        if (next?.StartsWith(TwoFactorCode, StringComparison.Ordinal) == true)
+            return await PostAsync(next, new Dictionary<string, string> { ["Form.Code"] = await FreshCodeAsync(username) });
+        return response;
+    }
+
+    /// <summary>Sets up the authenticator from the setup page at path; the answer redirects where its Continue link points.</summary>
+    public async Task<HttpResponseMessage> EnrolAsync(string path = TwoFactorSetup)
+    {
+        var page = new HtmlParser().ParseDocument(await (await Http.GetAsync(path)).Content.ReadAsStringAsync());
+        var secret = page.QuerySelector("#totp-secret")?.TextContent
+                     ?? throw new AssertionException($"{path} shows no secret to set up");
+        var response = await PostAsync(path, new Dictionary<string, string>
+        {
+            ["Form.Code"] = Code(secret),
+            ["Form.ProtectedSecret"] = page.QuerySelector("input[name='Form.ProtectedSecret']")!.GetAttribute("value")!,
+        });
+        var done = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+        RecoveryCodes = done.QuerySelectorAll(".recovery-codes code").Select(c => c.TextContent).ToList();
+        if (done.QuerySelector("#continue")?.GetAttribute("href") is not { } target)
+            return response;
+        var redirect = new HttpResponseMessage(HttpStatusCode.Redirect);
+        redirect.Headers.Location = new Uri(target, UriKind.Relative);
+        return redirect;
+    }
+
+    /// <summary>
+    /// For clients that drive the forms themselves (a published app, two instances): the password form
+    /// posted, then the second step as <see cref="LogInAsync"/> does it, through <paramref name="forms"/>;
+    /// each page read through <paramref name="pagesFrom"/> when given (a second instance behind one load balancer).
+    /// </summary>
+    public static async Task<HttpResponseMessage> LogInWithFormsAsync(FormClient forms, string username, string password, FormClient? pagesFrom = null)
+    {
+        pagesFrom ??= forms;
+        var page = await pagesFrom.GetAsync(AdminLogin);
+        var response = await forms.SubmitAsync(page, AdminLogin,
+            new Dictionary<string, string> { ["Form.Username"] = username, ["Form.Password"] = password }, "form.admin-form");
+        if (RedirectPath(response) is not { } next || !next.StartsWith(TwoFactorCode, StringComparison.Ordinal))
+            return response;
+        var step = await pagesFrom.GetAsync(next);
+        if (next.StartsWith(TwoFactorSetup, StringComparison.Ordinal))
+        {
+            var secret = step.QuerySelector("#totp-secret")!.TextContent;
+            var done = await FormClient.ParseAsync(await forms.SubmitAsync(step, next, new Dictionary<string, string> { ["Form.Code"] = Code(secret) }, "form.admin-form"));
+            var redirect = new HttpResponseMessage(HttpStatusCode.Redirect);
+            redirect.Headers.Location = new Uri(done.QuerySelector("#continue")?.GetAttribute("href") ?? next, UriKind.Relative);
+            return redirect;
+        }
+        return await forms.SubmitAsync(step, next, new Dictionary<string, string> { ["Form.Code"] = await FreshCodeAsync(username) }, "form.admin-form");
+    }
+
+    /// <summary>The recovery codes shown when this session set up the authenticator.</summary>
+    public IReadOnlyList<string> RecoveryCodes { get; private set; } = [];
+
+    /// <summary>The current code of a secret, as an authenticator app shows it.</summary>
+    public static string Code(string secret, DateTime? at = null) =>
+        new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret)).ComputeTotp(at ?? DateTime.UtcNow);
+
+    /// <summary>
+    /// A code from the admin's stored secret. Tests log one admin in many times a minute, and each code
+    /// works once, so the record of the last used code is cleared first; the one-use rule has tests of its own.
+    /// </summary>
+    public static async Task<string> FreshCodeAsync(string username)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(TestDatabase.ConnectionString);
+        var secret = await connection.QuerySingleAsync<string>(
+            "UPDATE admins SET totp_last_step = NULL WHERE username = @username RETURNING totp_secret", new { username });
+        return Code(secret);
+    }
+
+    public const string TwoFactorSetup = "/admin/two-factor/setup";
+    public const string TwoFactorCode = "/admin/two-factor";
 
     /// <summary>Logs in and fails the test unless that worked.</summary>
     public async Task LogInOrFailAsync(string username, string password)

@@ -21,6 +21,8 @@ public static class PublishedApp
         ["TauTauRun__DataProtection__KeyFile"] = TestKeyFile.Path,
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["DOTNET_ENVIRONMENT"] = "Production",
+        // The tests' clients speak plain HTTP to the process, where production has nginx's HTTPS in front.
+        ["TauTauRun__Admin__SecureCookieOnly"] = "false",
     };
 
     public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)

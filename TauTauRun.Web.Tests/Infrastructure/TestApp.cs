@@ -30,6 +30,8 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public string LogDirectory { get; }
 
+    public const string SecureCookieOnly = "TauTauRun:Admin:SecureCookieOnly";
+
     /// <summary>Starts Kestrel on 127.0.0.1 (on a free port unless one is given) and returns its address.</summary>
     public Uri StartKestrel(int port = 0)
     {
@@ -58,7 +60,11 @@ public sealed class TestApp : WebApplicationFactory<Program>
         // Mail is delivered only where a test asks for it with a short poll: a disposed factory's worker
         // can outlive its test, and would deliver (and mark SENT) the next test's mail.
         builder.UseSetting("Email:PollInterval", "01:00:00");
-        foreach (var (key, value) in settings)
+        // Most tests speak plain HTTP to the in-memory server; LoginTests check the production default
+        // by giving this key the value null (a null value leaves the app's default).
+        if (!settings.ContainsKey(SecureCookieOnly))
+            builder.UseSetting(SecureCookieOnly, "false");
+        foreach (var (key, value) in settings.Where(setting => setting.Value is not null))
             builder.UseSetting(key, value);
         if (replaceServices is not null)
             builder.ConfigureTestServices(replaceServices);

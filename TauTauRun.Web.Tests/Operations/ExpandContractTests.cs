@@ -40,8 +40,7 @@ public sealed class ExpandContractTests : DatabaseTest
         await AdminSession.CreateAdminAsync("expand-admin", AdminSession.TestPassword);
         await using var app = await AppProcess.StartAsync();
         using var admin = app.NewClient();
-        var login = await new FormClient(admin).SubmitAsync(await new FormClient(admin).GetAsync(AdminSession.AdminLogin), AdminSession.AdminLogin,
-            new Dictionary<string, string> { ["Form.Username"] = "expand-admin", ["Form.Password"] = AdminSession.TestPassword }, "form.admin-form");
+        var login = await AdminSession.LogInWithFormsAsync(new FormClient(admin), "expand-admin", AdminSession.TestPassword);
         Assert.That(login.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
 
         // Enough of everything for Npgsql to prepare the statements (it does after a few uses).

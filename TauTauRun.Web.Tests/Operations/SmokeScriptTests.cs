@@ -32,7 +32,7 @@ public sealed class SmokeScriptTests : DatabaseTest
             await connection.ExecuteAsync("UPDATE race_categories SET is_open = false WHERE id = @closedRace", new { closedRace });
             openRace = await TestData.CategoryAsync(connection, "Half marathon", bibFirst: 1000, bibLast: 1999);
         }
-        await AdminSession.CreateAdminAsync(SmokeAdmin, SmokePassword);
+        await CreateSmokeAdminAsync();
         var mail = NewFolder("mail");
         using var app = FakeSystemd.Start(new Dictionary<string, string> { ["TauTauRun__MailPickupDirectory"] = mail });
         Assert.That(await app.ReceiveAsync(), Is.EqualTo("READY=1"));
@@ -46,7 +46,7 @@ public sealed class SmokeScriptTests : DatabaseTest
         foreach (var check in new[] { "health", "home page", "registration page", "admin login page", "admin login (", "test registration (TTR-",
                      "payment update (TTR-", "email (PAYMENT_CONFIRMED", "clean-up (TTR-" })
             Assert.That(lines, Has.Some.StartWith("ok    " + check), smoke.All);
-        Assert.That(smoke.All, Does.Not.Contain(SmokePassword));
+        Assert.That(smoke.All, Does.Not.Contain(SmokePassword).And.Not.Contain(SmokeSecret));
 
         await using (var connection = await OpenAsync())
         {
@@ -75,7 +75,7 @@ public sealed class SmokeScriptTests : DatabaseTest
     {
         await using (var connection = await OpenAsync())
             await TestData.CategoryAsync(connection);
-        await AdminSession.CreateAdminAsync(SmokeAdmin, SmokePassword);
+        await CreateSmokeAdminAsync();
         using var app = FakeSystemd.Start(new Dictionary<string, string> { ["TauTauRun__MailPickupDirectory"] = NewFolder("mail") });
         Assert.That(await app.ReceiveAsync(), Is.EqualTo("READY=1"));
 
@@ -96,7 +96,7 @@ public sealed class SmokeScriptTests : DatabaseTest
     {
         await using (var connection = await OpenAsync())
             await TestData.CategoryAsync(connection);
-        await AdminSession.CreateAdminAsync(SmokeAdmin, SmokePassword);
+        await CreateSmokeAdminAsync();
         // An SMTP server where nothing listens: every attempt fails and is retried later.
         using var app = FakeSystemd.Start(new Dictionary<string, string>
         {
@@ -133,12 +133,22 @@ public sealed class SmokeScriptTests : DatabaseTest
 
     private const string SmokeAdmin = "smoke-admin";
     private const string SmokePassword = "smoke test password 42";
+    private const string SmokeSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+    /// <summary>The smoke admin, with the authenticator key an operator would have set it up with.</summary>
+    private static async Task CreateSmokeAdminAsync()
+    {
+        var id = await AdminSession.CreateAdminAsync(SmokeAdmin, SmokePassword);
+        await using var connection = await OpenAsync();
+        await connection.ExecuteAsync("UPDATE admins SET totp_secret = @SmokeSecret WHERE id = @id", new { SmokeSecret, id });
+    }
 
     private static Task<Shell.Result> RunSmokeAsync(FakeSystemd app, string password, int emailWaitSeconds = 60) =>
         Shell.RunScriptAsync("deploy/smoke.sh", [$"http://127.0.0.1:{app.Port}"], new Dictionary<string, string>
         {
             ["SMOKE_ADMIN_USER"] = SmokeAdmin,
             ["SMOKE_ADMIN_PASSWORD"] = password,
+            ["SMOKE_ADMIN_TOTP_SECRET"] = SmokeSecret,
             ["SMOKE_EMAIL_WAIT"] = emailWaitSeconds.ToString(),
         });
 

@@ -25,10 +25,11 @@ public sealed partial class UnitFileTests
         Assert.That(result.All, Is.Empty);
     }
 
-    [Test]
-    public async Task The_service_is_hardened_to_an_exposure_of_2_or_less()
+    [TestCase("tautaurun-api@.service")]
+    [TestCase("deploy/tautaurun-backup.service")]
+    public async Task The_service_is_hardened_to_an_exposure_of_2_or_less(string unit)
     {
-        var result = await Shell.RunAsync("systemd-analyze", ["security", "--offline=true", "--no-pager", PathOf("tautaurun-api@.service")],
+        var result = await Shell.RunAsync("systemd-analyze", ["security", "--offline=true", "--no-pager", PathOf(unit)],
             new Dictionary<string, string>());
 
         var level = ExposureLevel().Match(result.Output);

@@ -17,6 +17,8 @@ public static class AdminSetup
 {
     public const string LoginPath = "/admin/login";
     public const string PasswordPath = "/admin/password";
+    public const string SecondFactorPath = "/admin/two-factor";
+    public const string EnrolmentPath = "/admin/two-factor/setup";
     public const string LoginRateLimit = "admin-login";
     /// <summary>Over HTTPS the cookie is <c>__Host-tautaurun-admin</c> (see <see cref="HostPrefixCookieManager"/>).</summary>
     public const string CookieName = "tautaurun-admin";
@@ -35,6 +37,10 @@ public static class AdminSetup
         services.Configure<RazorPagesOptions>(options => options.Conventions.AuthorizeFolder("/Admin", AdminPolicies.SignedIn));
         services.AddAuthorization(AdminPolicies.Add);
         services.AddSingleton<IAuthorizationHandler, ChangesNeedAdminRoleHandler>();
+        services.AddSingleton<IAuthorizationHandler, SessionFitsPageHandler>();
+        // Outside Development the cookie is Secure and __Host- even if a request arrives as plain HTTP (a
+        // proxy that forgot X-Forwarded-Proto): the browser then never sends it unencrypted.
+        var secureOnly = builder.Configuration.GetValue("TauTauRun:Admin:SecureCookieOnly", !builder.Environment.IsDevelopment());
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
         {
             options.LoginPath = LoginPath;
@@ -43,9 +49,10 @@ public static class AdminSetup
             options.Cookie.Name = CookieName;
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            options.CookieManager = new HostPrefixCookieManager();
-            options.ExpireTimeSpan = TimeSpan.FromHours(8);
+            options.Cookie.SecurePolicy = secureOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            options.CookieManager = new HostPrefixCookieManager(always: secureOnly);
+            // Idle timeout; AdminSessions ends even an active session at the absolute lifetime.
+            options.ExpireTimeSpan = AdminSessions.IdleTimeout(builder.Configuration);
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = context =>
                 context.HttpContext.RequestServices.GetRequiredService<AdminSessions>().ValidateAsync(context);
@@ -85,13 +92,39 @@ public static class AdminSetup
             provider.GetRequiredService<KeyRingWatcher>()));
     }
 
+    /// <summary>Where a login step continues: only a page of this site's admin area, never an open redirect.</summary>
+    public static string AdminTarget(Microsoft.AspNetCore.Mvc.IUrlHelper url, string? returnUrl) =>
+        returnUrl is { } target && url.IsLocalUrl(target) && target.StartsWith("/admin", StringComparison.OrdinalIgnoreCase)
+            ? target
+            : "/admin";
+
     /// <summary>Call after UseTauTauRunHttp: authorization needs the matched endpoint and the forwarded scheme.</summary>
     public static void UseTauTauRunAdmin(this WebApplication app)
     {
         app.Use(KeyRingWatcher.CheckOnRequestAsync);
         app.UseAuthentication();
+        app.Use(RequireSecondFactorAsync);
         app.UseAuthorization();
         app.Use(RequirePasswordChangeAsync);
+    }
+
+    /// <summary>
+    /// A session between the password and the second factor is sent to the step it lacks; it has no role,
+    /// so authorization would refuse it everywhere else anyway.
+    /// </summary>
+    private static Task RequireSecondFactorAsync(HttpContext context, RequestDelegate next)
+    {
+        var path = context.Request.Path;
+        if (AdminSessions.Pending(context.User) is { } pending
+            && path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase)
+            && !path.StartsWithSegments(SecondFactorPath, StringComparison.OrdinalIgnoreCase)
+            && !path.StartsWithSegments("/admin/logout", StringComparison.OrdinalIgnoreCase)
+            && !path.StartsWithSegments(LoginPath, StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Redirect(pending == AdminSessions.PendingCode ? SecondFactorPath : EnrolmentPath);
+            return Task.CompletedTask;
+        }
+        return next(context);
     }
 
     /// <summary>An admin who must change their password can reach only that page and logout.</summary>

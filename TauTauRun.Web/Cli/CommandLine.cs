@@ -15,6 +15,7 @@ public static class CommandLine
     [
         new MigrateCommand(), new VerifyDbCommand(), new ResendFailedEmailsCommand(), new CreateAdminCommand(),
         new RevokeSessionsCommand(), new RotateKeysCommand(), new SchemaVersionCommand(), new NotifyAdminsCommand(),
+        new ResetTwoFactorCommand(),
     ];
 
     /// <summary>A first word that is not an option (<c>--urls …</c>) names a command.</summary>

@@ -37,7 +37,8 @@ internal sealed class CreateAdminCommand : ICommand
                 return;
             }
             var password = ReadPassword();
-            if (AdminPasswords.Problem(password, username) is { } problem)
+            var eventName = (await services.GetRequiredService<EventSettingsStore>().LoadAsync()).Name;
+            if (AdminPasswords.Problem(password, username, eventName) is { } problem)
                 throw new CommandFailedException(problem);
 
             await using var transaction = await connection.BeginTransactionAsync();
@@ -49,7 +50,9 @@ internal sealed class CreateAdminCommand : ICommand
                 return;
             }
             await transaction.CommitAsync();
-            output.WriteLine($"Created {role} '{username}' ({displayName}). Log in at /admin/login.");
+            output.WriteLine($"Created {role} '{username}' ({displayName}). Log in at /admin/login"
+                + (TwoFactor.RequiredFor(services.GetRequiredService<IConfiguration>(), role)
+                    ? " and set up an authenticator app there (the second step is required for this role)." : "."));
         };
     }
 

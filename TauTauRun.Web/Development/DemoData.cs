@@ -5,8 +5,9 @@ using TauTauRun.Web.Admin;
 namespace TauTauRun.Web.Development;
 
 /// <summary>
-/// Demo race categories and a demo admin for the run command (Development only). Running it again
-/// changes nothing: categories are added only to an empty table and the admin only once.
+/// Demo race categories and a demo admin for the run command, only into the embedded development
+/// cluster (never a database someone configured). Its published password must be changed at the first
+/// login. Running it again changes nothing: categories are added only to an empty table and the admin only once.
 /// </summary>
 public static class DemoData
 {
@@ -26,7 +27,7 @@ public static class DemoData
             WHERE NOT EXISTS (SELECT 1 FROM race_categories)
             """);
         await using var transaction = await connection.BeginTransactionAsync();
-        await AdminAccounts.CreateAsync(transaction, AdminUsername, "Demo admin", AdminPassword, AdminPolicies.Admin, mustChangePassword: false, actor: null);
+        await AdminAccounts.CreateAsync(transaction, AdminUsername, "Demo admin", AdminPassword, AdminPolicies.Admin, mustChangePassword: true, actor: null);
         await transaction.CommitAsync();
     }
 }

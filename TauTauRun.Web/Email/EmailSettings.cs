@@ -36,13 +36,22 @@ public sealed class EmailSettings
         var baseUrl = configuration["TauTauRun:PublicBaseUrl"] ?? "http://localhost:8080";
         if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var publicBaseUrl))
             throw new StartupException($"TauTauRun__PublicBaseUrl '{baseUrl}' is not an absolute URL");
+        // Runners' status links and admins' cookies would travel in the clear on any other address.
+        if (publicBaseUrl.Scheme != Uri.UriSchemeHttps && !(publicBaseUrl.Scheme == Uri.UriSchemeHttp && publicBaseUrl.IsLoopback))
+            throw new StartupException($"TauTauRun__PublicBaseUrl '{baseUrl}' must start with https:// (plain http only for localhost)");
+        var username = Blank(configuration["SMTP_USERNAME"]);
+        var security = ParseSecurity(Blank(configuration["SMTP_SECURITY"]));
+        // MailKit would send the SMTP password in the clear over an unencrypted connection.
+        if (host is not null && username is not null && security == SecureSocketOptions.None)
+            throw new StartupException("SMTP_USERNAME is set but SMTP_SECURITY is 'none': the SMTP password would be sent unencrypted. "
+                                       + "Use SMTP_SECURITY=starttls or ssl, or remove SMTP_USERNAME and SMTP_PASSWORD");
         return new EmailSettings
         {
             Host = host,
             Port = port,
-            Username = Blank(configuration["SMTP_USERNAME"]),
+            Username = username,
             Password = Blank(configuration["SMTP_PASSWORD"]),
-            Security = ParseSecurity(Blank(configuration["SMTP_SECURITY"])),
+            Security = security,
             From = fromAddress,
             PickupDirectory = Path.GetFullPath(configuration["TauTauRun:MailPickupDirectory"] ?? "/var/lib/tautaurun/mail"),
             PublicBaseUrl = publicBaseUrl,

@@ -22,6 +22,7 @@ public static class HttpSetup
         // client's address come from its X-Forwarded-* headers: they decide the Secure cookie and the audit IP.
         services.Configure<ForwardedHeadersOptions>(options =>
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        AllowPublicHost(builder.Configuration);
         // Forms here are small: anything bigger is refused (413) before it is read.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 256 * 1024);
         services.Configure<FormOptions>(form =>
@@ -29,6 +30,19 @@ public static class HttpSetup
             form.ValueCountLimit = 200;
             form.MultipartBodyLengthLimit = 256 * 1024;
         });
+    }
+
+    /// <summary>
+    /// Requests for any other host name are refused (400) by the framework's host filtering: the public
+    /// host of <c>TauTauRun:PublicBaseUrl</c>, and this machine's own names for health checks and the
+    /// instances' ports. An explicit <c>AllowedHosts</c> other than "*" wins.
+    /// </summary>
+    private static void AllowPublicHost(ConfigurationManager configuration)
+    {
+        if (configuration["AllowedHosts"] is not (null or "" or "*")
+            || !Uri.TryCreate(configuration["TauTauRun:PublicBaseUrl"], UriKind.Absolute, out var publicBaseUrl))
+            return;
+        configuration["AllowedHosts"] = $"{publicBaseUrl.IdnHost};localhost;127.0.0.1;[::1]";
     }
 
     /// <summary>Call after UseRouting: the rate limiter needs the matched endpoint.</summary>

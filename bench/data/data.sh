@@ -7,7 +7,8 @@
 #                                    each, delivered), filled if this run has not yet; prints its name
 #   bench_seeded_db NAME RUNNERS EMAILS_PER SENT|QUEUED
 #                                    NAME created, migrated and filled, unless this run already did
-#   bench_admin DB                   the admin "bench" in DB (the app's create-admin); prints its password
+#   bench_admin DB                   the admin "bench" in DB (the app's create-admin) with its authenticator
+#                                    set up with BENCH_TOTP_SECRET; prints its password
 
 # shellcheck source=bench/lib.sh
 source "$BENCH_ROOT/bench/lib.sh"
@@ -26,9 +27,13 @@ bench_seeded_db() {
 
 bench_runners_db() { bench_seeded_db bench_runners "$(bench_runners)" 3 SENT && echo bench_runners; }
 
+# The key the bench admin's authenticator was "set up" with (the tool computes its codes, --totp-secret).
+BENCH_TOTP_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+
 bench_admin() {
   local password="correct horse battery staple"
   echo "$password" | ConnectionStrings__Default=$(bench_connstr "$1") TauTauRun__LogDirectory=$BENCH_WORK/logs/cli-$1 \
     ASPNETCORE_ENVIRONMENT=Production dotnet "$BENCH_APP" create-admin --username bench --display-name Bench >&2 || return 1
+  bench_psql "$1" -c "UPDATE admins SET totp_secret = '$BENCH_TOTP_SECRET' WHERE username = 'bench'" || return 1
   echo "$password"
 }

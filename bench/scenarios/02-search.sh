@@ -29,7 +29,7 @@ port=$(bench_free_port)
 log=$BENCH_WORK/pg/server.log
 offset=$(stat -c %s "$log")
 pid=$(bench_start_app "$db" "$port" "ConnectionStrings__Default=$(bench_connstr "$db");Options=-c log_statement=all")
-$BENCH_TOOL admin-pages --base "http://127.0.0.1:$port" --user bench --password "$password" --pages "$pages" \
+$BENCH_TOOL admin-pages --base "http://127.0.0.1:$port" --user bench --password "$password" --totp-secret "$BENCH_TOTP_SECRET" --pages "$pages" \
   --urls-out "$urls" --warmup 0 --iterations 1 >/dev/null
 # A quick run (a smoke test) times this same app; a full run times one that logs nothing.
 if [[ $BENCH_QUICK == 0 ]]; then bench_stop_app "$pid"; fi
@@ -41,7 +41,7 @@ if [[ $BENCH_QUICK == 0 ]]; then
   port=$(bench_free_port)
   pid=$(bench_start_app "$db" "$port")
 fi
-app=$($BENCH_TOOL admin-pages --base "http://127.0.0.1:$port" --user bench --password "$password" --pages "$urls" \
+app=$($BENCH_TOOL admin-pages --base "http://127.0.0.1:$port" --user bench --password "$password" --totp-secret "$BENCH_TOTP_SECRET" --pages "$urls" \
   --warmup "$warmup" --iterations "$iterations")
 bench_stop_app "$pid"
 

@@ -17,7 +17,7 @@ port=$(bench_free_port)
 log=$BENCH_WORK/pg/server.log
 offset=$(stat -c %s "$log")
 pid=$(bench_start_app "$db" "$port" "ConnectionStrings__Default=$(bench_connstr "$db");Options=-c log_statement=all")
-$BENCH_TOOL admin-download --base "http://127.0.0.1:$port" --user bench --password "$password" --path "$export_path" \
+$BENCH_TOOL admin-download --base "http://127.0.0.1:$port" --user bench --password "$password" --totp-secret "$BENCH_TOTP_SECRET" --path "$export_path" \
   --pid "$pid" --times 1 >/dev/null
 # A quick run (a smoke test) measures this same app; a full run a fresh one that logs nothing.
 if [[ $BENCH_QUICK == 0 ]]; then bench_stop_app "$pid"; fi
@@ -36,7 +36,7 @@ if [[ $BENCH_QUICK == 0 ]]; then
   pid=$(bench_start_app "$db" "$port")
 fi
 read -r _ seconds _ bytes _ rss_before _ hwm_before _ hwm_after _ runs < <($BENCH_TOOL admin-download --base "http://127.0.0.1:$port" \
-  --user bench --password "$password" --path "$export_path" --pid "$pid" --times 3)
+  --user bench --password "$password" --totp-secret "$BENCH_TOTP_SECRET" --path "$export_path" --pid "$pid" --times 3)
 bench_stop_app "$pid"
 
 growth=$(awk -v a="$hwm_after" -v b="$rss_before" 'BEGIN { printf "%.1f", a - b }')

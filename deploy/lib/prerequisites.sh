@@ -87,7 +87,7 @@ next_steps() {
   fi
   say "next:"
   ((admins > 0)) || say "  1. the first admin:  sudo tautaurun create-admin --username NAME --display-name \"FULL NAME\""
-  ((races > 0)) || say "  2. the races:        sign in at $site/admin/login and add them at $site/admin/categories"
+  ((races > 0)) || say "  2. the races:        sign in at $site/admin/login (set up an authenticator app there) and add them at $site/admin/categories"
   say "  3. mail settings:    sudo nano /etc/tautaurun/tautaurun.env, then sudo systemctl restart tautaurun-api"
   say "  4. check the site:   /opt/tautaurun/current/deploy/smoke.sh http://localhost:$TAUTAURUN_FIRST_PORT"
 }

@@ -139,4 +139,26 @@ public sealed class AdminsTests : DatabaseTest
     {
         ["Form.Username"] = username, ["Form.DisplayName"] = "Vera Volunteer", ["Form.Role"] = "volunteer", ["Form.Password"] = FirstPassword,
     };
+
+    [Test]
+    public async Task A_first_password_set_by_another_admin_stops_working_if_unused_in_time()
+    {
+        using var app = new TestApp();
+        using var admin = await AdminSession.SignedInAsync(app, "alice");
+        await admin.PostAsync("/admin/admins?handler=Add", new Dictionary<string, string>
+        {
+            ["Form.Username"] = "vera", ["Form.DisplayName"] = "Vera", ["Form.Role"] = "volunteer", ["Form.Password"] = "plum kettle orbit sandal",
+        }, tokenFrom: "/admin/admins");
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<double>(
+            "SELECT extract(epoch FROM password_expires_at - now()) / 3600 FROM admins WHERE username = 'vera'"), Is.InRange(71.9, 72.0));
+        await connection.ExecuteAsync("UPDATE admins SET password_expires_at = now() - interval '1 second' WHERE username = 'vera'");
+
+        using var vera = new AdminSession(app);
+        var response = await vera.LogInAsync("vera", "plum kettle orbit sandal");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT details->>'reason' FROM audit_log WHERE action = 'admin.login_failed'"),
+            Is.EqualTo("first_password_expired"));
+    }
 }

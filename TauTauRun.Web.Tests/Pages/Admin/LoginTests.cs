@@ -22,16 +22,17 @@ public sealed class LoginTests : DatabaseTest
         using var app = new TestApp();
         using var session = new AdminSession(app);
 
-        var response = await session.LogInAsync("alice", Password);
+        var password = await session.PasswordStepAsync("alice", Password);
+        var cookie = password.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("tautaurun-admin="));
+        var enrolled = await session.EnrolAsync(AdminSession.RedirectPath(password)!);
 
-        Assert.That(AdminSession.RedirectPath(response), Is.EqualTo("/admin"));
-        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("tautaurun-admin="));
+        Assert.That(AdminSession.RedirectPath(enrolled), Is.EqualTo("/admin"));
         Assert.That(cookie, Does.Contain("httponly").IgnoreCase.And.Contain("samesite=strict").IgnoreCase.And.Contain("path=/"));
-        Assert.That(cookie, Does.Not.Contain("secure;").IgnoreCase, "plain HTTP cannot carry a Secure cookie");
+        Assert.That(cookie, Does.Not.Contain("secure;").IgnoreCase, "plain HTTP with SecureCookieOnly off cannot carry a Secure cookie");
         var home = await session.GetAsync("/admin");
         Assert.That(home.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await home.Content.ReadAsStringAsync(), Does.Contain("Signed in as"));
-        Assert.That(await AuditActionsAsync(), Is.EqualTo(new[] { "admin.login" }));
+        Assert.That(await AuditActionsAsync(), Is.EqualTo(new[] { "admin.login", "admin.two_factor_enrolled" }));
     }
 
     [Test]
@@ -41,12 +42,26 @@ public sealed class LoginTests : DatabaseTest
         using var app = new TestApp();
         using var session = new AdminSession(app, https: true);
 
-        var response = await session.LogInAsync("alice", Password);
+        var response = await session.PasswordStepAsync("alice", Password);
+        await session.EnrolAsync(AdminSession.RedirectPath(response)!);
 
         var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.Contains("tautaurun-admin="));
         Assert.That(cookie, Does.StartWith("__Host-tautaurun-admin="));
         Assert.That(cookie, Does.Contain("secure").IgnoreCase.And.Contain("path=/").And.Not.Contain("domain=").IgnoreCase);
         Assert.That((await session.GetAsync("/admin")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Outside_development_the_cookie_is_secure_and_host_prefixed_even_on_a_plain_http_request()
+    {
+        await AdminSession.CreateAdminAsync("alice", Password);
+        using var app = new TestApp(settings: new Dictionary<string, string?> { [TestApp.SecureCookieOnly] = null });
+        using var session = new AdminSession(app);
+
+        var response = await session.PasswordStepAsync("alice", Password);
+
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.Contains("tautaurun-admin="));
+        Assert.That(cookie, Does.StartWith("__Host-tautaurun-admin=").And.Contain("secure").IgnoreCase);
     }
 
     [Test]

@@ -38,6 +38,8 @@ public sealed class PasswordTests : DatabaseTest
     [TestCase(Password, NewPassword, "something else entirely", "The two new passwords differ.")]
     [TestCase(Password, "my name is vera, really", "my name is vera, really", "must not contain the username")]
     [TestCase(Password, Password, Password, "different from the current one")]
+    [TestCase(Password, "password1234!", "password1234!", "too easy to guess")]
+    [TestCase(Password, "Tautaurun2026!", "Tautaurun2026!", "too easy to guess")]
     public async Task A_refused_change_is_a_400_with_a_clear_message(string current, string newPassword, string confirm, string message)
     {
         using var app = new TestApp();
@@ -53,4 +55,36 @@ public sealed class PasswordTests : DatabaseTest
     {
         ["Form.CurrentPassword"] = current, ["Form.NewPassword"] = newPassword, ["Form.ConfirmPassword"] = confirm ?? newPassword,
     };
+
+    [Test]
+    public async Task Wrong_current_passwords_lock_the_account_like_failed_logins()
+    {
+        using var app = new TestApp();
+        using var session = await AdminSession.SignedInAsync(app, "alice");
+
+        for (var i = 0; i < Web.Admin.LoginLockout.MaxFailures; i++)
+            await session.PostAsync("/admin/password", Change("wrong password " + i, NewPassword));
+        var right = await session.PostAsync("/admin/password", Change(Password, NewPassword));
+
+        Assert.That(right.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await right.Content.ReadAsStringAsync(), Does.Contain("locked"));
+        using var other = new AdminSession(app);
+        Assert.That((await other.LogInAsync("alice", Password)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the login is locked too");
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE action = 'admin.password_change_failed'"),
+            Is.EqualTo(Web.Admin.LoginLockout.MaxFailures + 1));
+    }
+
+    [Test]
+    public async Task The_current_password_check_is_rate_limited_like_the_login()
+    {
+        using var app = new TestApp();
+        using var session = await AdminSession.SignedInAsync(app, "alice");
+        var statuses = new List<HttpStatusCode>();
+
+        for (var i = 0; i <= Web.Admin.AdminSetup.LoginPostsPerMinute; i++)
+            statuses.Add((await session.PostAsync("/admin/password", Change("wrong " + i, NewPassword))).StatusCode);
+
+        Assert.That(statuses.Last(), Is.EqualTo(HttpStatusCode.TooManyRequests));
+    }
 }

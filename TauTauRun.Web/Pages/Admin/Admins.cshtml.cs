@@ -14,7 +14,7 @@ namespace TauTauRun.Web.Pages.Admin;
 /// gives a new security stamp, which ends that admin's sessions at once.
 /// </summary>
 [Authorize(Policy = AdminPolicies.AdminRole)]
-public sealed class AdminsModel(NpgsqlDataSource dataSource, AdminSessions sessions) : PageModel
+public sealed class AdminsModel(NpgsqlDataSource dataSource, AdminSessions sessions, EventSettingsStore events, IConfiguration configuration) : PageModel
 {
     public IReadOnlyList<Row> Admins { get; private set; } = [];
     [BindProperty] public NewAdmin Form { get; set; } = new();
@@ -26,22 +26,24 @@ public sealed class AdminsModel(NpgsqlDataSource dataSource, AdminSessions sessi
         var username = AdminAccounts.Username(Form.Username);
         if (ModelState.IsValid && !AdminAccounts.IsUsername(username))
             ModelState.AddModelError("Form.Username", $"A username is {AdminAccounts.UsernameRule}.");
-        if (ModelState.IsValid && AdminPasswords.Problem(Form.Password, username) is { } problem)
+        if (ModelState.IsValid && AdminPasswords.Problem(Form.Password, username, (await events.LoadAsync()).Name) is { } problem)
             ModelState.AddModelError("Form.Password", problem);
         if (!ModelState.IsValid)
             return await RefuseAsync(StatusCodes.Status400BadRequest);
 
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        // A first password chosen by someone else: changed at first use, useless if never used.
         var id = await AdminAccounts.CreateAsync(transaction, username, Form.DisplayName, Form.Password, Form.Role,
-            mustChangePassword: true, AuditActor.Of(HttpContext));
+            mustChangePassword: true, AuditActor.Of(HttpContext), passwordExpiresIn: AdminAccounts.FirstPasswordLifetime(configuration));
         if (id is null)
         {
             ModelState.AddModelError("Form.Username", $"There is already an admin called '{username}'.");
             return await RefuseAsync(StatusCodes.Status409Conflict);
         }
         await transaction.CommitAsync();
-        TempData["Message"] = $"Added {username} ({Form.Role}).";
+        TempData["Message"] = $"Added {username} ({Form.Role}). Their first password works once within {AdminAccounts.FirstPasswordLifetime(configuration).TotalHours:0} hours; then they choose their own"
+            + (TwoFactor.RequiredFor(configuration, Form.Role) ? " and set up their authenticator app." : ".");
         return RedirectToPage();
     }
 

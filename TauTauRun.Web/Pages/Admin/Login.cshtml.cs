@@ -14,23 +14,28 @@ using TauTauRun.Web.Hosting;
 namespace TauTauRun.Web.Pages.Admin;
 
 /// <summary>
-/// Cookie login. Every failure (unknown user, wrong password, locked, disabled) gets the same answer
-/// after the same work, a hash verification, so the page tells nobody which usernames exist.
+/// Cookie login, first step. Every failure (unknown user, wrong password, locked, disabled, a first
+/// password left unused too long) gets the same answer after the same work, a hash verification, so
+/// the page tells nobody which usernames exist. A right password gives only a pending session: the
+/// second factor (<see cref="TwoFactorModel"/>), or its enrolment (<see cref="TwoFactorSetupModel"/>)
+/// when this admin has none yet and their role needs one, comes next.
 /// </summary>
 [AllowAnonymous]
 [EnableRateLimiting(AdminSetup.LoginRateLimit)]
 [RateLimitSubject("login attempts")]
-public sealed class LoginModel(NpgsqlDataSource dataSource) : PageModel
+public sealed class LoginModel(NpgsqlDataSource dataSource, IConfiguration configuration, TimeProvider clock) : PageModel
 {
     public const string Failure = "Wrong username or password. After 5 failed attempts an account is locked for 15 minutes.";
-    public const int MaxFailures = 5;
+    public const int MaxFailures = LoginLockout.MaxFailures;
     // Verified for unknown usernames, so that they cost as much time as a wrong password.
     private static readonly string DummyHash = AdminPasswords.Hash(Guid.NewGuid().ToString());
 
     [BindProperty] public Credentials Form { get; set; } = new();
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
 
-    public IActionResult OnGet() => User.Identity?.IsAuthenticated == true ? LocalRedirect(Target()) : Page();
+    /// <summary>A pending session may start again here; a full one goes where it was going.</summary>
+    public IActionResult OnGet() =>
+        User.Identity?.IsAuthenticated == true && AdminSessions.Pending(User) is null ? LocalRedirect(Target()) : Page();
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -44,7 +49,8 @@ public sealed class LoginModel(NpgsqlDataSource dataSource) : PageModel
         var username = AdminAccounts.Username(Form.Username);
         var admin = !AdminAccounts.IsUsername(username) ? null : await connection.QuerySingleOrDefaultAsync<Account>("""
             SELECT id, username, display_name, role, is_disabled, must_change_password, security_stamp,
-                   password_hash, coalesce(locked_until > now(), false) AS is_locked
+                   password_hash, coalesce(locked_until > now(), false) AS is_locked,
+                   coalesce(password_expires_at <= now(), false) AS is_password_expired, totp_secret IS NOT NULL AS has_second_factor
             FROM admins WHERE username = @username
             FOR UPDATE
             """, new { username }, transaction);
@@ -60,41 +66,39 @@ public sealed class LoginModel(NpgsqlDataSource dataSource) : PageModel
         }
         var actor = new AuditActor(admin.Id, admin.Username, ip);
         var passwordOk = verified != PasswordVerificationResult.Failed;
-        if (admin.IsLocked || !passwordOk || admin.IsDisabled)
+        if (admin.IsLocked || !passwordOk || admin.IsDisabled || admin.IsPasswordExpired)
         {
-            var reason = admin.IsLocked ? "locked" : !passwordOk ? "wrong_password" : "disabled";
+            var reason = admin.IsLocked ? "locked" : !passwordOk ? "wrong_password" : admin.IsDisabled ? "disabled" : "first_password_expired";
             if (reason == "wrong_password")
-                await CountFailureAsync(transaction, actor);
+                await LoginLockout.CountFailureAsync(transaction, actor);
             await AuditLog.WriteAsync(transaction, actor, "admin.login_failed", new { reason });
             await transaction.CommitAsync();
             return Refuse(StatusCodes.Status401Unauthorized);
         }
 
         var rehashed = verified == PasswordVerificationResult.SuccessRehashNeeded;
+        // A used first password no longer expires: its owner has it.
         await connection.ExecuteAsync("""
             UPDATE admins
-            SET failed_login_count = 0, locked_until = NULL, last_login_at = now(),
+            SET failed_login_count = 0, locked_until = NULL, last_login_at = now(), password_expires_at = NULL,
                 password_hash = coalesce(@newHash, password_hash)
             WHERE id = @Id
             """, new { admin.Id, newHash = rehashed ? AdminPasswords.Hash(Form.Password) : null }, transaction);
-        await AuditLog.WriteAsync(transaction, actor, "admin.login", new { rehashed });
+        var next = admin.HasSecondFactor ? AdminSessions.PendingCode
+            : TwoFactor.RequiredFor(configuration, admin.Role) ? AdminSessions.PendingEnrolment
+            : null;
+        await AuditLog.WriteAsync(transaction, actor, "admin.login", new { rehashed, secondFactor = next ?? "none" });
         await transaction.CommitAsync();
-        await AdminSessions.SignInAsync(HttpContext, admin.State);
-        return LocalRedirect(Target());
+        await AdminSessions.SignInAsync(HttpContext, admin.State, clock.GetUtcNow(), next);
+        return next switch
+        {
+            null => LocalRedirect(Target()),
+            AdminSessions.PendingCode => LocalRedirect(AdminSetup.SecondFactorPath + ReturnQuery()),
+            _ => LocalRedirect(AdminSetup.EnrolmentPath + ReturnQuery()),
+        };
     }
 
-    private static async Task CountFailureAsync(NpgsqlTransaction transaction, AuditActor actor)
-    {
-        var lockedUntil = await transaction.Connection!.QuerySingleAsync<DateTime?>("""
-            UPDATE admins
-            SET failed_login_count = CASE WHEN failed_login_count + 1 >= @MaxFailures THEN 0 ELSE failed_login_count + 1 END,
-                locked_until = CASE WHEN failed_login_count + 1 >= @MaxFailures THEN now() + interval '15 minutes' END
-            WHERE id = @AdminId
-            RETURNING locked_until
-            """, new { actor.AdminId, MaxFailures }, transaction);
-        if (lockedUntil is not null)
-            await AuditLog.WriteAsync(transaction, actor, "admin.locked", new { lockedUntil });
-    }
+    private string ReturnQuery() => "?ReturnUrl=" + Uri.EscapeDataString(Target());
 
     private PageResult Refuse(int status)
     {
@@ -105,11 +109,7 @@ public sealed class LoginModel(NpgsqlDataSource dataSource) : PageModel
         return Page();
     }
 
-    /// <summary>Only a page of this site's admin area: never an open redirect.</summary>
-    private string Target() =>
-        ReturnUrl is { } url && Url.IsLocalUrl(url) && url.StartsWith("/admin", StringComparison.OrdinalIgnoreCase)
-            ? url
-            : "/admin";
+    private string Target() => AdminSetup.AdminTarget(Url, ReturnUrl);
 
     public sealed record Credentials
     {
@@ -124,7 +124,7 @@ public sealed class LoginModel(NpgsqlDataSource dataSource) : PageModel
     }
 
     private sealed record Account(long Id, string Username, string DisplayName, string Role, bool IsDisabled,
-        bool MustChangePassword, Guid SecurityStamp, string PasswordHash, bool IsLocked)
+        bool MustChangePassword, Guid SecurityStamp, string PasswordHash, bool IsLocked, bool IsPasswordExpired, bool HasSecondFactor)
     {
         public AdminState State => new(Id, Username, DisplayName, Role, IsDisabled, MustChangePassword, SecurityStamp);
     }

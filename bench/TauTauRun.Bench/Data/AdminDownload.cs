@@ -16,7 +16,7 @@ public static class AdminDownload
     public static async Task<int> RunAsync(Options options)
     {
         var pid = int.Parse(options.Required("pid"), CultureInfo.InvariantCulture);
-        using var client = await AdminPages.LogInAsync(options.Required("base"), options.Required("user"), options.Required("password"));
+        using var client = await AdminPages.LogInAsync(options.Required("base"), options.Required("user"), options.Required("password"), options.Required("totp-secret"));
         var rssBefore = ProcessStats.MemoryMb(pid, "VmRSS");
         var hwmBefore = ProcessStats.MemoryMb(pid, "VmHWM");
         var seconds = new List<double>();
