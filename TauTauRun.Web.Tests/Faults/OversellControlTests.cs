@@ -36,7 +36,8 @@ public sealed class OversellControlTests : DatabaseTest
     }
 
     /// <summary>The classic race: two runners both see a free place, and both get it.</summary>
-    private sealed class CountThenInsertRegistrar(NpgsqlDataSource dataSource, EmailOutbox outbox) : Registrar(dataSource, outbox)
+    private sealed class CountThenInsertRegistrar(NpgsqlDataSource dataSource, EmailOutbox outbox, AdminChanges payments)
+        : Registrar(dataSource, outbox, payments)
     {
         private readonly NpgsqlDataSource dataSource = dataSource;
         private readonly EmailOutbox outbox = outbox;
