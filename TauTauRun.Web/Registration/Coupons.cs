@@ -22,9 +22,9 @@ public sealed partial class Coupons(NpgsqlDataSource dataSource)
     public sealed record Values(int? PercentOff, long? AmountOffMinor, string? Currency, int MaxUses, DateTime? ValidFrom,
         DateTime? ValidUntil, string Note, long[] CategoryIds);
 
-    /// <summary>A coupon on the admin's list, with the references of the runners who used it.</summary>
+    /// <summary>A coupon on the admin's list, with its races and the references of the runners who used it (comma-separated).</summary>
     public sealed record Row(long Id, string Code, int? PercentOff, long? AmountOffMinor, string? Currency, int MaxUses, int Uses,
-        DateTime? ValidFrom, DateTime? ValidUntil, string Note, string[] Races, string[] UsedBy)
+        DateTime? ValidFrom, DateTime? ValidUntil, string Note, string Races, string UsedBy)
     {
         public string Discount => PercentOff is { } percent ? $"{percent}%" : Money.Format(AmountOffMinor!.Value, Currency!);
     }
@@ -86,9 +86,9 @@ public sealed partial class Coupons(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync();
         return (await connection.QueryAsync<Row>("""
             SELECT k.id, k.code, k.percent_off, k.amount_off_minor, k.currency, k.max_uses, k.uses, k.valid_from, k.valid_until, k.note,
-                   ARRAY(SELECT c.name FROM coupon_races r JOIN race_categories c ON c.id = r.category_id
-                         WHERE r.coupon_id = k.id ORDER BY c.sort_order, c.name) AS races,
-                   ARRAY(SELECT p.reference FROM participants p WHERE p.coupon_id = k.id ORDER BY p.created_at) AS used_by
+                   array_to_string(ARRAY(SELECT c.name FROM coupon_races r JOIN race_categories c ON c.id = r.category_id
+                                         WHERE r.coupon_id = k.id ORDER BY c.sort_order, c.name), ', ') AS races,
+                   array_to_string(ARRAY(SELECT p.reference FROM participants p WHERE p.coupon_id = k.id ORDER BY p.created_at), ', ') AS used_by
             FROM coupons k
             ORDER BY k.created_at DESC, k.code
             """)).AsList();
