@@ -64,7 +64,7 @@ public sealed class CheckinBrowserTests : DatabaseTest
         {
             "/admin", "/admin/participants", $"/admin/participants/{runner}", "/admin/checkin", $"/admin/checkin?id={runner}",
             "/admin/payments/import", "/admin/settings", "/admin/categories", $"/admin/categories/{race}", "/admin/emails",
-            "/admin/emails/preview", "/admin/exports", "/admin/admins", "/admin/audit", "/admin/password",
+            "/admin/emails/preview", "/admin/exports", "/admin/coupons", "/admin/admins", "/admin/audit", "/admin/password",
             "/admin/participants/new", "/admin/participants/import", $"/admin/participants/{runner}/transfer",
         })
         {

@@ -155,6 +155,8 @@ public sealed class FuzzSubmissions(long openRace, long tinyRace, string adminUs
             ("Form.EmergencyContactPhone", "06-87654321"),
             ("Form.Club", Pick(Gen.OneOf("", $"AV {marker}", "Läufer 🏃 Verein"))),
             ("Form.MedicalNotes", Pick(Gen.OneOf("", $"Asthma\r\ninhaler {marker}", "Ninguna.\n\nNone."))),
+            // Mostly empty, as runners leave it: a bad code stops the registration, and the rendering checks need many.
+            ("Form.CouponCode", Pick(Gen.OneOf([.. Enumerable.Repeat("", 16), " no-such-code ", $"<i/{MarkerAttribute}={number}>", "ÄÖ-ü 🏃", new string('X', 40)]))),
             ("Form.AcceptWaiver", "true"),
             ("Form.Website", ""),
             ("Form.JoinWaitlist", tiny ? "true" : "false"),

@@ -37,8 +37,8 @@ public sealed class OversellControlTests : DatabaseTest
     }
 
     /// <summary>The classic race: two runners both see a free place, and both get it.</summary>
-    private sealed class CountThenInsertRegistrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerChanges runnerChanges)
-        : Registrar(dataSource, outbox, runnerChanges)
+    private sealed class CountThenInsertRegistrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerChanges runnerChanges, AdminChanges payments)
+        : Registrar(dataSource, outbox, runnerChanges, payments)
     {
         private readonly NpgsqlDataSource dataSource = dataSource;
         private readonly EmailOutbox outbox = outbox;

@@ -16,7 +16,7 @@ public static class EmailTemplates
     public static RenderedEmail Render(string kind, EventSettings settings, RunnerDetails runner, string? statusUrl) => kind switch
     {
         EmailKind.RegistrationReceived => RegistrationReceived(settings, runner, Required(statusUrl, kind)),
-        EmailKind.PaymentConfirmed => PaymentConfirmed(settings, runner),
+        EmailKind.PaymentConfirmed => PaymentConfirmed(settings, runner, statusUrl),
         EmailKind.RegistrationCancelled => RegistrationCancelled(settings, runner),
         EmailKind.RegistrationExpired => RegistrationExpired(settings, runner),
         EmailKind.WaitlistOffer => WaitlistOffer(settings, runner, Required(statusUrl, kind)),
@@ -54,16 +54,25 @@ public static class EmailTemplates
             .Paragraph("If you paid in the last few days, thank you: the payment may still be on its way and you need do nothing.")
             .Build($"Reminder: payment for {runner.Reference} – {settings.Name}", settings.Name);
 
-    private static RenderedEmail PaymentConfirmed(EventSettings settings, RunnerDetails runner) =>
-        new EmailBody()
+    // A free entry (a coupon) is paid as it registers: its confirmation is the runner's first message, so it carries the status link.
+    private static RenderedEmail PaymentConfirmed(EventSettings settings, RunnerDetails runner, string? statusUrl)
+    {
+        var body = new EmailBody()
             .Paragraph($"Hello {runner.FullName},")
-            .Paragraph($"your payment has arrived: you are registered for the {runner.CategoryName} at {settings.Name}.")
+            .Paragraph(runner.AmountDueMinor == 0
+                ? $"your entry is free: you are registered for the {runner.CategoryName} at {settings.Name}."
+                : $"your payment has arrived: you are registered for the {runner.CategoryName} at {settings.Name}.")
             .Facts(("Bib number", runner.Bib?.ToString() ?? "to be assigned"), ("Registration", runner.Reference),
-                ("Race", runner.CategoryName), ("Start", When(settings, settings.StartsAt)), ("Place", settings.Place))
+                ("Race", runner.CategoryName), ("Price", Money.Format(runner.AmountDueMinor, runner.Currency)),
+                ("Start", When(settings, settings.StartsAt)), ("Place", settings.Place))
             .Paragraph("At the bib pickup, show this code (or say your registration reference):")
-            .QrCode(runner.Reference)
-            .Paragraph("See you at the start!")
+            .QrCode(runner.Reference);
+        if (statusUrl is not null)
+            body = body.Link("Your registration (status, details, cancellation)", statusUrl)
+                .Paragraph("Keep this link to yourself: anyone who has it can see and change your registration.");
+        return body.Paragraph("See you at the start!")
             .Build($"Payment confirmed – your bib is {runner.Bib} – {settings.Name}", settings.Name);
+    }
 
     private static RenderedEmail RegistrationCancelled(EventSettings settings, RunnerDetails runner) =>
         new EmailBody()

@@ -24,11 +24,19 @@ public sealed class HomeModel(NpgsqlDataSource dataSource, EventSettingsStore se
             : RegistrationWindow.Closed;
         await using var connection = await dataSource.OpenConnectionAsync();
         Categories = await Races.ListAsync<Category>(connection, Races.ForEventPage);
+        var tiers = await PriceTiers.ListAsync(connection);
+        Prices = Categories.ToDictionary(c => c.Id, c => PriceTiers.Current(tiers[c.Id], c.PriceMinor, now));
     }
+
+    /// <summary>Each race's price now (its tier, if one applies).</summary>
+    public IReadOnlyDictionary<long, PriceTiers.PriceNow> Prices { get; private set; } = new Dictionary<long, PriceTiers.PriceNow>();
+
+    public string Price(Category category) => Money.Format(Prices[category.Id].PriceMinor, category.Currency);
+
+    public string? PriceChange(Category category) => PriceTiers.WhenItChanges(Prices[category.Id], category.Currency, Event.Local);
 
     public sealed record Category(long Id, string Name, int DistanceMeters, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, long PlacesLeft)
     {
-        public string Price => Money.Format(PriceMinor, Currency);
         public string Distance => $"{DistanceMeters / 1000.0:0.#} km";
         public string Availability => !IsOpen ? "closed" : PlacesLeft == 0 ? "sold out – waiting list open" : $"{PlacesLeft} places left";
     }

@@ -21,6 +21,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     public EventSettings Event { get; private set; } = new();
     public DateOnly RaceDay => DateOnly.FromDateTime(Event.Local(Event.StartsAt));
     public IReadOnlyList<Category> Categories { get; private set; } = [];
+    private ILookup<long, PriceTiers.Tier> tiers = Enumerable.Empty<PriceTiers.Tier>().ToLookup(t => t.CategoryId);
     public string? RegistrationClosedReason { get; private set; }
     /// <summary>The chosen race is full: the form is shown again with the offer to join its waiting list.</summary>
     public bool OfferWaitlist { get; private set; }
@@ -42,7 +43,9 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             return BadRequest("This form has expired or was changed; please reload the page and fill it in again.");
         if (RegistrationClosedReason is not null)
             return Page();
-        if (Validate() is not { } runner)
+        var runner = Validate();
+        await CheckCouponAsync(Coupons.Normalize(Form.CouponCode), Categories.FirstOrDefault(c => c.Id == Form.CategoryId));
+        if (runner is null || !ModelState.IsValid)
             return Page();
 
         var outcome = await registrar.RegisterAsync(runner, Form.Token!, Form.JoinWaitlist, AuditActor.Runner(HttpContext));
@@ -59,6 +62,14 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             case Registrar.Outcome.LinkSent:
                 LinkSent = true;
                 return Page();
+            case Registrar.Outcome.CouponRefused:
+                await using (var connection = await dataSource.OpenConnectionAsync())
+                    ModelState.AddModelError("Form.CouponCode", await Coupons.ProblemAsync(connection, runner.CouponCode!, runner.CategoryId)
+                        ?? "This coupon could not be used just now. Please try again.");
+                return Page();
+            case Registrar.Outcome.NoBibLeft:
+                ModelState.AddModelError("", "Your entry is free, but no bib number is left in this race. Please contact the organisers.");
+                return Page();
             default:
                 ModelState.AddModelError("Form.CategoryId", "Registration for this race is closed. Please choose another race.");
                 return Page();
@@ -74,6 +85,35 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             now >= Event.RegistrationClosesAt ? "Registration is closed." : null;
         await using var connection = await dataSource.OpenConnectionAsync();
         Categories = await Races.ListAsync<Category>(connection, Races.ForRegistrationForm); // on the rush's path: by the free-slot index
+        tiers = await PriceTiers.ListAsync(connection);
+    }
+
+    /// <summary>A race as the form offers it: name, the price now and when it changes, and whether it is closed or full.</summary>
+    public string Label(Category category)
+    {
+        var price = PriceTiers.Current(tiers[category.Id], category.PriceMinor, DateTime.UtcNow);
+        var change = PriceTiers.WhenItChanges(price, category.Currency, Event.Local);
+        return $"{category.Name} – {Money.Format(price.PriceMinor, category.Currency)}" + (change is null ? "" : $" ({change})") +
+            (!category.IsOpen ? " (closed)" : !category.HasFreePlace ? " (full: waiting list)" : "");
+    }
+
+    /// <summary>The coupon, if one was typed, checked before anything is stored; the registration takes its use.</summary>
+    private async Task CheckCouponAsync(string? code, Category? category)
+    {
+        if (code is null || category is null) // no race chosen: that is the message to fix first
+            return;
+        string? problem;
+        if (!Coupons.IsWellFormed(code))
+            problem = "There is no coupon with this code. Check the spelling, or leave the field empty.";
+        else if (Form.JoinWaitlist)
+            problem = "A coupon is for a place in the race, not the waiting list: empty this field to join the waiting list.";
+        else
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            problem = await Coupons.ProblemAsync(connection, code, category.Id);
+        }
+        if (problem is not null)
+            ModelState.AddModelError("Form.CouponCode", problem);
     }
 
     /// <summary>The form's values as stored, or null with a message beside each field that needs correcting.</summary>
@@ -88,7 +128,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             fields.Phone(Form.Phone), birth, fields.Gender(Form.Gender), fields.TshirtSize(Form.TshirtSize),
             fields.EmergencyContactName(Form.EmergencyContactName), fields.EmergencyContactPhone(Form.EmergencyContactPhone),
             fields.MedicalNotes(Form.MedicalNotes), fields.Club(Form.Club), Event.WaiverVersion,
-            fields.Guardian(Form.GuardianName, Form.GuardianPhone, Form.GuardianConsent, birth, raceDay));
+            fields.Guardian(Form.GuardianName, Form.GuardianPhone, Form.GuardianConsent, birth, raceDay), Coupons.Normalize(Form.CouponCode));
         if (Form.CategoryId is null)
             fields.Error(nameof(Form.CategoryId), "Please choose a race.");
         else if (category is null)
@@ -100,11 +140,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         return ModelState.AddRunnerErrors(nameof(Form), fields) ? runner : null;
     }
 
-    public sealed record Category(long Id, string Name, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, bool HasFreePlace)
-    {
-        public string Label => $"{Name} – {Money.Format(PriceMinor, Currency)}" +
-            (!IsOpen ? " (closed)" : !HasFreePlace ? " (full: waiting list)" : "");
-    }
+    public sealed record Category(long Id, string Name, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, bool HasFreePlace);
 
     /// <summary>Checked by <see cref="RunnerFields"/>, like every form with a runner's fields.</summary>
     public sealed class RegistrationForm
@@ -151,6 +187,9 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
 
         [Display(Name = "Club (optional)")]
         public string? Club { get; set; }
+
+        [Display(Name = "Coupon code (optional)")]
+        public string? CouponCode { get; set; }
 
         [Display(Name = "I have read and accept the waiver and privacy notice")]
         public bool AcceptWaiver { get; set; }

@@ -31,29 +31,41 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
     }
 
     public Task<Outcome> MarkPaidAsync(long participantId, Payment payment, AuditActor actor) =>
-        ChangeAsync(participantId, AwaitsPayment, async (transaction, runner) =>
+        ChangeAsync(participantId, AwaitsPayment, (transaction, runner) => PayAsync(transaction, runner, payment, actor, null));
+
+    /// <summary>
+    /// Pays a registration inside the caller's transaction (a coupon that makes it free, in the
+    /// registration's own): the same bib, email and audit row as a payment an admin records. The
+    /// confirmation carries the runner's status link when <paramref name="statusToken"/> is given.
+    /// </summary>
+    public async Task<Outcome> MarkPaidWithinAsync(NpgsqlTransaction transaction, long participantId, Payment payment, AuditActor actor, string statusToken) =>
+        await PayAsync(transaction, await LoadAsync(transaction, participantId) ?? throw new InvalidOperationException("the runner was just inserted"),
+            payment, actor, statusToken);
+
+    private async Task<Outcome> PayAsync(NpgsqlTransaction transaction, Runner runner, Payment payment, AuditActor actor, string? statusToken)
+    {
+        var participantId = runner.Id;
+        // A runner who was paid before and put back to PENDING keeps the bib they had.
+        var bib = runner.Bib ?? await Bibs.NextAsync(transaction, runner.CategoryId);
+        if (bib is null)
+            return new Outcome(false, $"No bib numbers are left in the range of {runner.CategoryName}: widen the range in the race's settings, then try again.");
+        await transaction.Connection!.ExecuteAsync($"""
+            UPDATE participants
+            SET payment_status = '{Paid}', amount_paid_minor = @AmountMinor, payment_method = @Method,
+                payment_bank_reference = @BankReference, paid_on = @PaidOn, payment_recorded_by = @AdminId,
+                payment_recorded_at = now(), bib = @bib, offer_expires_at = NULL,
+                email_confirmed_at = coalesce(email_confirmed_at, now()), -- a payment confirms the runner as well as a link could
+                {StatusChange.Stamp}
+            WHERE id = @participantId
+            """, new { payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, actor.AdminId, bib, participantId }, transaction);
+        await outbox.QueueAsync(transaction, participantId, EmailKind.PaymentConfirmed, statusToken);
+        await AuditLog.WriteAsync(transaction, actor, "payment.marked_paid", new
         {
-            // A runner who was paid before and put back to PENDING keeps the bib they had.
-            var bib = runner.Bib ?? await Bibs.NextAsync(transaction, runner.CategoryId);
-            if (bib is null)
-                return new Outcome(false, $"No bib numbers are left in the range of {runner.CategoryName}: widen the range in the race's settings, then try again.");
-            await transaction.Connection!.ExecuteAsync($"""
-                UPDATE participants
-                SET payment_status = '{Paid}', amount_paid_minor = @AmountMinor, payment_method = @Method,
-                    payment_bank_reference = @BankReference, paid_on = @PaidOn, payment_recorded_by = @AdminId,
-                    payment_recorded_at = now(), bib = @bib, offer_expires_at = NULL,
-                    email_confirmed_at = coalesce(email_confirmed_at, now()), -- a payment confirms the runner as well as a link could
-                    {StatusChange.Stamp}
-                WHERE id = @participantId
-                """, new { payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, actor.AdminId, bib, participantId }, transaction);
-            await outbox.QueueAsync(transaction, participantId, EmailKind.PaymentConfirmed);
-            await AuditLog.WriteAsync(transaction, actor, "payment.marked_paid", new
-            {
-                before = new { status = runner.Status },
-                after = new { status = Paid, payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, bib },
-            }, participantId);
-            return new Outcome(true, $"{runner.Reference} is paid: bib {bib}. The confirmation email is on its way.", bib);
-        });
+            before = new { status = runner.Status },
+            after = new { status = Paid, payment.AmountMinor, payment.Method, payment.BankReference, payment.PaidOn, bib },
+        }, participantId);
+        return new Outcome(true, $"{runner.Reference} is paid: bib {bib}. The confirmation email is on its way.", bib);
+    }
 
     /// <summary>Marks each runner paid with the amount due, by bank transfer, today; each in its own transaction.</summary>
     public async Task<IReadOnlyList<Outcome>> MarkPaidInFullAsync(long[] participantIds, AuditActor actor)
@@ -163,12 +175,7 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var runner = await connection.QuerySingleOrDefaultAsync<Runner>("""
-            SELECT p.id, p.reference, p.payment_status AS status, p.category_id, c.name AS category_name, p.bib, p.amount_paid_minor
-            FROM participants p JOIN race_categories c ON c.id = p.category_id
-            WHERE p.id = @participantId
-            FOR UPDATE OF p
-            """, new { participantId }, transaction);
+        var runner = await LoadAsync(transaction, participantId);
         if (runner is null)
             return new Outcome(false, "There is no such runner.") { NoSuchRunner = true };
         if (!runner.Status.IsIn(from))
@@ -178,4 +185,12 @@ public sealed class AdminChanges(NpgsqlDataSource dataSource, EmailOutbox outbox
             await transaction.CommitAsync();
         return outcome;
     }
+
+    private static Task<Runner?> LoadAsync(NpgsqlTransaction transaction, long participantId) =>
+        transaction.Connection!.QuerySingleOrDefaultAsync<Runner?>("""
+            SELECT p.id, p.reference, p.payment_status AS status, p.category_id, c.name AS category_name, p.bib, p.amount_paid_minor
+            FROM participants p JOIN race_categories c ON c.id = p.category_id
+            WHERE p.id = @participantId
+            FOR UPDATE OF p
+            """, new { participantId }, transaction);
 }

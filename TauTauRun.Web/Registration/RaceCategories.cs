@@ -10,6 +10,7 @@ namespace TauTauRun.Web.Registration;
 /// database guards what matters under concurrency (the slot trigger refuses a capacity below the
 /// places taken, the exclusion constraint refuses overlapping bib ranges); this class turns its
 /// refusals into messages. A raised capacity is offered to the waiting list in the same transaction.
+/// A race's price tiers are saved with it (<see cref="PriceTiers.SaveAsync"/>), under the same version check.
 /// </summary>
 public sealed class RaceCategories(NpgsqlDataSource dataSource, Places places)
 {
@@ -38,7 +39,14 @@ public sealed class RaceCategories(NpgsqlDataSource dataSource, Places places)
         return await Races.ListAsync<Row>(connection, Races.ForRacesPage);
     }
 
-    public Task<Outcome> AddAsync(Values wanted, AuditActor actor) => InTransactionAsync(null, wanted, async transaction =>
+    /// <summary>Every race's price tiers, in order, with their places left.</summary>
+    public async Task<ILookup<long, PriceTiers.Tier>> TiersAsync()
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await PriceTiers.ListAsync(connection);
+    }
+
+    public Task<Outcome> AddAsync(Values wanted, IReadOnlyList<PriceTiers.Values> tiers, AuditActor actor) => InTransactionAsync(null, wanted, async transaction =>
     {
         var id = await transaction.Connection!.ExecuteScalarAsync<long>("""
             INSERT INTO race_categories (name, distance_meters, price_minor, currency, capacity, bib_first, bib_last,
@@ -47,15 +55,18 @@ public sealed class RaceCategories(NpgsqlDataSource dataSource, Places places)
                 @MinimumAge, @SortOrder, @IsOpen)
             RETURNING id
             """, wanted, transaction);
-        await AuditLog.WriteAsync(transaction, actor, "category.created", new { id, After = AuditChanges.All(wanted) });
+        await PriceTiers.SaveAsync(transaction, id, tiers, wanted.Currency);
+        await AuditLog.WriteAsync(transaction, actor, "category.created", new { id, After = AuditChanges.All(wanted), tiers });
         await transaction.CommitAsync();
         return new Outcome(Result.Done, $"Added {wanted.Name}.");
     });
 
     /// <summary>Saves an edit opened on <paramref name="version"/>; refused as stale when someone saved the race since.</summary>
-    public Task<Outcome> UpdateAsync(long id, long version, Values wanted, AuditActor actor) => InTransactionAsync(id, wanted, async transaction =>
+    public Task<Outcome> UpdateAsync(long id, long version, Values wanted, IReadOnlyList<PriceTiers.Values> tiers, AuditActor actor) => InTransactionAsync(id, wanted, async transaction =>
     {
         var connection = transaction.Connection!;
+        // Tiers before the race: the order a registration takes them in (its tier, then the race's row), so neither waits on the other in a circle.
+        await PriceTiers.LockAsync(transaction, id);
         var stored = await connection.ExecuteScalarAsync<DateTime?>(
             "SELECT updated_at FROM race_categories WHERE id = @id FOR UPDATE", new { id }, transaction);
         if (stored is null)
@@ -67,8 +78,12 @@ public sealed class RaceCategories(NpgsqlDataSource dataSource, Places places)
         var before = await connection.QuerySingleAsync<Values>(
             $"SELECT {Races.Settings} FROM race_categories c WHERE id = @id", new { id }, transaction);
         var change = AuditChanges.Between(before, wanted);
-        if (change.IsEmpty)
+        var tiersBefore = (await PriceTiers.ListAsync(connection, transaction))[id].Select(t => t.Values).ToList();
+        var tiersChanged = !tiersBefore.SequenceEqual(tiers);
+        if (change.IsEmpty && !tiersChanged)
             return new Outcome(Result.Done, $"Nothing changed in {before.Name}.");
+        if (tiersChanged && await PriceTiers.SaveAsync(transaction, id, tiers, wanted.Currency) is { } refusal)
+            return new Outcome(Result.Refused, refusal);
         var bibs = await connection.QuerySingleAsync<(int? Lowest, int? Highest)>(
             "SELECT min(bib), max(bib) FROM participants WHERE category_id = @id AND bib IS NOT NULL", new { id }, transaction);
         if (bibs.Lowest < wanted.BibFirst || bibs.Highest > wanted.BibLast)
@@ -83,7 +98,11 @@ public sealed class RaceCategories(NpgsqlDataSource dataSource, Places places)
             WHERE id = @id
             """, parameters, transaction);
         var offered = wanted.Capacity > before.Capacity ? await places.OfferFreePlacesAsync(transaction, id) : 0;
-        await AuditLog.WriteAsync(transaction, actor, "category.updated", new { id, change.Before, change.After, offeredToWaitlist = offered });
+        await AuditLog.WriteAsync(transaction, actor, "category.updated", new
+        {
+            id, change.Before, change.After, offeredToWaitlist = offered,
+            tiersBefore = tiersChanged ? tiersBefore : null, tiersAfter = tiersChanged ? tiers : null,
+        });
         await transaction.CommitAsync();
         return new Outcome(Result.Done, $"Saved {wanted.Name}." + (offered > 0 ? $" {offered} place(s) offered to the waiting list." : ""));
     });

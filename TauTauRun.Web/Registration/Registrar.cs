@@ -8,21 +8,28 @@ namespace TauTauRun.Web.Registration;
 /// <summary>
 /// Registers a runner in one transaction: a free place claimed (or the waiting list joined), the
 /// participant row, the slot taken and the confirmation email queued, all committed together before
-/// the runner is told anything. The runner's status token doubles as the submission's identity, so a
-/// double-clicked or replayed form finds the registration it already made instead of making another.
+/// the runner is told anything. The price is fixed here too: the tier that applies (a "first N" tier's
+/// place claimed like a race's) less the coupon's discount, whose use is taken in the same transaction;
+/// a coupon that makes the entry free pays it at once, through the same path as an admin's payment.
+/// The runner's status token doubles as the submission's identity, so a double-clicked or replayed form
+/// finds the registration it already made instead of making another.
 /// A place is held on the condition that the address is confirmed: the email carries a link of its own
 /// (the pending one, see <see cref="RunnerChanges.OpenLinkAsync"/>), which the form's browser never saw.
 /// Open to overriding only so that the fault suite can prove its oversell check fails on a naive admission.
 /// </summary>
-public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerChanges runnerChanges)
+public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerChanges runnerChanges, AdminChanges payments)
 {
     public sealed record NewRunner(
         long CategoryId, string FullName, string Email, string Phone, DateOnly DateOfBirth, string Gender,
         string TshirtSize, string EmergencyContactName, string EmergencyContactPhone, string MedicalNotes,
-        string Club, string WaiverVersion, Guardian? Guardian = null);
+        string Club, string WaiverVersion, Guardian? Guardian = null, string? CouponCode = null);
 
-    /// <summary><see cref="Outcome.LinkSent"/>: the address was already in the race, and was emailed its link instead (as "send me my link" does).</summary>
-    public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, LinkSent }
+    /// <summary>
+    /// How a registration ended. <see cref="Outcome.LinkSent"/>: the address was already in the race, and was emailed
+    /// its link instead (as "send me my link" does); <see cref="Outcome.CouponRefused"/>: the coupon cannot be used
+    /// (nothing stored); <see cref="Outcome.NoBibLeft"/>: a free entry found no bib.
+    /// </summary>
+    public enum Outcome { Registered, Waitlisted, Full, CategoryClosed, AlreadySubmitted, LinkSent, CouponRefused, NoBibLeft }
 
     /// <param name="requester">Who submitted the form (the page passes the runner and their address): the audit row of a
     /// link sent instead names them.</param>
@@ -78,9 +85,23 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
     {
         var emailed = addressVouched ? null : StatusTokens.New();
         var connection = transaction.Connection!;
-        var created = await connection.QuerySingleOrDefaultAsync<(long Id, string Status)?>($"""
+        var tier = await PriceTiers.ClaimAsync(transaction, runner.CategoryId);
+        Coupons.Discount? coupon = null;
+        if (runner.CouponCode is { } code && (coupon = await Coupons.ClaimAsync(transaction, code, runner.CategoryId)) is null)
+            // A double click's second post queues behind the first for a single-use code, then finds it used: by itself.
+            return (await ExistsAsync(token) ? Outcome.AlreadySubmitted : Outcome.CouponRefused, null);
+        if (coupon is not null)
+            // A coupon may make the entry free, and paying draws a bib under the race's row lock (Bibs):
+            // taken now, before the insert's foreign key takes a share of that row, two free entries would each
+            // hold a share and wait for the other's (a deadlock).
+            await connection.ExecuteAsync("SELECT 1 FROM race_categories WHERE id = @CategoryId FOR UPDATE", new { runner.CategoryId }, transaction);
+        var created = await connection.QuerySingleOrDefaultAsync<(long Id, string Status, long AmountDue)?>($"""
             WITH category AS (
-                SELECT id, price_minor, currency FROM race_categories WHERE id = @CategoryId AND is_open),
+                SELECT id, currency, coalesce(@TierPriceMinor, price_minor) AS price FROM race_categories WHERE id = @CategoryId AND is_open),
+            priced AS (
+                SELECT id, currency, price, CASE WHEN @PercentOff::integer IS NOT NULL THEN price * @PercentOff / 100
+                                                 ELSE least(price, coalesce(@AmountOffMinor::bigint, 0)) END AS discount
+                FROM category),
             slot AS (
                 SELECT slot_no FROM category_slots
                 WHERE category_id = @CategoryId AND participant_id IS NULL
@@ -91,33 +112,41 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
                     phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
                     medical_notes, club, amount_due_minor, currency, waiver_version, waiver_accepted_at,
                     guardian_name, guardian_phone, guardian_consent_at, guardian_waiver_version, pending_token_hash,
-                    email_confirmed_at)
-                SELECT @Reference, @Hash, category.id,
+                    email_confirmed_at, price_tier_id, coupon_id, discount_minor)
+                SELECT @Reference, @Hash, priced.id,
                     CASE WHEN EXISTS (SELECT 1 FROM slot) THEN '{ParticipantStatus.Pending}' ELSE '{ParticipantStatus.Waitlisted}' END,
                     @FullName, @Email, @Phone, @DateOfBirth, @Gender, @TshirtSize, @EmergencyContactName,
-                    @EmergencyContactPhone, @MedicalNotes, @Club, category.price_minor, category.currency,
+                    @EmergencyContactPhone, @MedicalNotes, @Club, priced.price - priced.discount, priced.currency,
                     @WaiverVersion, now(), @GuardianName, @GuardianPhone,
                     CASE WHEN @GuardianName::text IS NOT NULL THEN now() END,
                     CASE WHEN @GuardianName::text IS NOT NULL THEN @WaiverVersion END,
                     CASE WHEN EXISTS (SELECT 1 FROM slot) THEN @EmailedHash END,
-                    CASE WHEN @AddressVouched THEN now() END
-                FROM category
+                    CASE WHEN @AddressVouched THEN now() END,
+                    @TierId, @CouponId, priced.discount
+                FROM priced
                 WHERE EXISTS (SELECT 1 FROM slot) OR @JoinWaitlist
-                RETURNING id, payment_status),
+                RETURNING id, payment_status, amount_due_minor),
             taken AS (
                 UPDATE category_slots s SET participant_id = runner.id
                 FROM slot, runner
-                WHERE s.category_id = @CategoryId AND s.slot_no = slot.slot_no)
-            SELECT id, payment_status FROM runner
+                WHERE s.category_id = @CategoryId AND s.slot_no = slot.slot_no),
+            tier_taken AS (
+                UPDATE price_tier_slots s SET participant_id = runner.id
+                FROM runner
+                WHERE s.tier_id = @TierId AND s.slot_no = @TierSlotNo)
+            SELECT id, payment_status, amount_due_minor FROM runner
             """,
             new
             {
                 runner.CategoryId, Reference = References.New(), Hash = StatusTokens.Hash(token), runner.FullName,
                 runner.Email, runner.Phone, runner.DateOfBirth, runner.Gender, runner.TshirtSize,
                 runner.EmergencyContactName, runner.EmergencyContactPhone, runner.MedicalNotes, runner.Club,
-                runner.WaiverVersion, JoinWaitlist = joinWaitlist, GuardianName = runner.Guardian?.Name,
-                GuardianPhone = runner.Guardian?.Phone,
+                runner.WaiverVersion, GuardianName = runner.Guardian?.Name, GuardianPhone = runner.Guardian?.Phone,
+                // A coupon is for a place: with one, a full race is refused rather than joined as a waiting runner.
+                JoinWaitlist = joinWaitlist && coupon is null,
                 EmailedHash = emailed is null ? null : StatusTokens.Hash(emailed), AddressVouched = addressVouched,
+                tier.TierId, TierSlotNo = tier.SlotNo, TierPriceMinor = tier.PriceMinor,
+                coupon?.CouponId, coupon?.PercentOff, coupon?.AmountOffMinor,
             }, transaction);
 
         if (created is not { } row)
@@ -127,8 +156,18 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
             return (open == true ? Outcome.Full : Outcome.CategoryClosed, null);
         }
         var waitlisted = row.Status == ParticipantStatus.Waitlisted;
-        await outbox.QueueAsync(transaction, row.Id, waitlisted ? EmailKind.WaitlistJoined : EmailKind.RegistrationReceived,
-            waitlisted ? token : emailed ?? token);
+        if (coupon is not null && row.AmountDue == 0)
+        {
+            // Paid at once, which confirms the place as a payment does; the confirmation carries the form's link.
+            var paid = await payments.MarkPaidWithinAsync(transaction, row.Id,
+                new AdminChanges.Payment(0, "OTHER", $"Coupon {coupon.Code}", DateOnly.FromDateTime(DateTime.UtcNow)),
+                new AuditActor(null, $"coupon {coupon.Code}", null), token);
+            if (!paid.Done)
+                return (Outcome.NoBibLeft, null);
+        }
+        else
+            await outbox.QueueAsync(transaction, row.Id, waitlisted ? EmailKind.WaitlistJoined : EmailKind.RegistrationReceived,
+                waitlisted ? token : emailed ?? token);
         return (waitlisted ? Outcome.Waitlisted : Outcome.Registered, row.Id);
     }
 

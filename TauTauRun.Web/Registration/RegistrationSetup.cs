@@ -13,6 +13,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<AdminChanges>();
         builder.Services.AddSingleton<RunnerChanges>();
         builder.Services.AddSingleton<RaceCategories>();
+        builder.Services.AddSingleton<Coupons>();
         builder.Services.AddSingleton<CheckIn>();
         builder.Services.AddSingleton<PaymentImport>();
         builder.Services.AddSingleton<Transfers>();

@@ -200,6 +200,56 @@ public sealed class CategoriesTests : DatabaseTest
         new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()).QuerySelector("main")!.TextContent;
 
     /// <summary>Posts the edit form of a race with the version its page shows, as a browser would.</summary>
+    [Test]
+    public async Task Price_tiers_are_saved_with_the_race_in_the_events_time_and_a_refused_tier_edit_says_why_beside_nothing_changed()
+    {
+        using var alice = await SignedInAsync();
+        var add = await alice.PostAsync("/admin/categories", new Dictionary<string, string>(Race("10K"))
+        {
+            ["Form.Tiers[0].Name"] = "Early bird", ["Form.Tiers[0].Price"] = "20", ["Form.Tiers[0].EndsAt"] = "2099-03-01T12:00",
+            ["Form.Tiers[0].Places"] = "100",
+        });
+        Assert.That(AdminSession.RedirectPath(add), Is.EqualTo("/admin/categories"), await add.Content.ReadAsStringAsync());
+        long raceId, tierId;
+        await using (var connection = await OpenAsync())
+        {
+            (raceId, tierId) = await connection.QuerySingleAsync<(long, long)>("SELECT category_id, id FROM price_tiers");
+            Assert.That(await connection.ExecuteScalarAsync<DateTime>("SELECT ends_at FROM price_tiers"),
+                Is.EqualTo(new DateTime(2099, 3, 1, 11, 0, 0)), "12:00 in Amsterdam in winter is 11:00 UTC");
+        }
+        await RegisterAsync(raceId);
+
+        var save = await EditAsync(alice, raceId, new Dictionary<string, string>(Race("10K"))
+        {
+            ["Form.Tiers[0].Id"] = tierId.ToString(), ["Form.Tiers[0].Name"] = "Early bird", ["Form.Tiers[0].Price"] = "22",
+            ["Form.Tiers[0].EndsAt"] = "2099-03-01T12:00", ["Form.Tiers[0].Places"] = "100",
+        });
+
+        Assert.That(save.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await save.Content.ReadAsStringAsync(), Does.Contain("1 runner registered at the Early bird price (EUR 20.00): its price cannot change"));
+        await using var check = await OpenAsync();
+        Assert.That(await check.ExecuteScalarAsync<long>("SELECT price_minor FROM price_tiers"), Is.EqualTo(2000));
+        Assert.That(await check.ExecuteScalarAsync<long>("SELECT amount_due_minor FROM participants"), Is.EqualTo(2000));
+        Assert.That(await check.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'category.updated'"), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_tier_without_an_end_is_refused_beside_its_field()
+    {
+        using var alice = await SignedInAsync();
+
+        var add = await alice.PostAsync("/admin/categories", new Dictionary<string, string>(Race("10K"))
+        {
+            ["Form.Tiers[0].Name"] = "Early bird", ["Form.Tiers[0].Price"] = "20",
+        });
+
+        Assert.That(add.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var page = new HtmlParser().ParseDocument(await add.Content.ReadAsStringAsync());
+        Assert.That(page.GetElementById("Form_Tiers_0__EndsAt-error")!.TextContent, Does.Contain("Give the tier an end"));
+        await using var check = await OpenAsync();
+        Assert.That(await check.ExecuteScalarAsync<long>("SELECT count(*) FROM race_categories"), Is.Zero);
+    }
+
     private static async Task<HttpResponseMessage> EditAsync(AdminSession session, long raceId, IReadOnlyDictionary<string, string> fields) =>
         await session.PostAsync($"/admin/categories/{raceId}",
             new Dictionary<string, string>(fields) { ["Form.Version"] = await VersionAsync(session, raceId) });

@@ -9,36 +9,72 @@ namespace TauTauRun.Web.Pages.Admin;
 
 /// <summary>
 /// The races: listed with their places taken and waiting, added, and edited (<c>/admin/categories/ID</c>)
-/// through <see cref="RaceCategories"/>, which says why a change is refused.
+/// through <see cref="RaceCategories"/>, which says why a change is refused. The race's price tiers are
+/// edited on the same form (times in the event's time zone) and saved with it.
 /// </summary>
-public sealed class CategoriesModel(RaceCategories races) : PageModel
+public sealed class CategoriesModel(RaceCategories races, EventSettingsStore settingsStore) : PageModel
 {
     [BindProperty] public CategoryForm Form { get; set; } = new();
     public IReadOnlyList<RaceCategories.Row> Categories { get; private set; } = [];
+    public ILookup<long, PriceTiers.Tier> Tiers { get; private set; } = Enumerable.Empty<PriceTiers.Tier>().ToLookup(t => t.CategoryId);
+    public EventSettings Event { get; private set; } = new();
     public long? EditingId { get; private set; }
     public bool CanChange => User.IsInRole(AdminPolicies.Admin);
 
     public async Task<IActionResult> OnGetAsync(long? id)
     {
-        Categories = await races.ListAsync();
+        await LoadAsync();
         if (id is null)
+        {
+            AddEmptyTierRows();
             return Page();
+        }
         var row = Categories.FirstOrDefault(c => c.Id == id);
         if (row is null)
             return NotFound();
         EditingId = id;
-        Form = CategoryForm.From(row.Values) with { Version = row.Version };
+        Form = CategoryForm.From(row.Values) with
+        {
+            Version = row.Version,
+            Tiers = Tiers[row.Id].Select(t => new TierForm
+            {
+                Id = t.Id, Name = t.Name, Price = Money.Amount(t.PriceMinor), EndsAt = t.EndsAt is { } ends ? Event.Local(ends) : null, Places = t.Places,
+            }).ToList(),
+        };
+        AddEmptyTierRows();
         return Page();
+    }
+
+    /// <summary>The tier rows the form shows: the race's tiers and empty rows for new ones, up to the limit.</summary>
+    private void AddEmptyTierRows() => Form = Form with
+    {
+        Tiers = Form.Tiers.Take(PriceTiers.MaxTiers).Concat(Enumerable.Repeat(new TierForm(), PriceTiers.MaxTiers))
+            .Take(Math.Min(PriceTiers.MaxTiers, Math.Max(Form.Tiers.Count + 2, 3))).ToList(),
+    };
+
+    /// <summary>A tier as the races list shows it.</summary>
+    public string Describe(PriceTiers.Tier tier, string currency) =>
+        $"{tier.Name} {Money.Format(tier.PriceMinor, currency)}" +
+        (tier.EndsAt is { } ends ? $" until {Event.Local(ends):yyyy-MM-dd HH:mm}" : "") +
+        (tier.Places is { } places ? $", {tier.PlacesLeft} of {places} left" : "");
+
+    private async Task LoadAsync()
+    {
+        Event = await settingsStore.LoadAsync();
+        Categories = await races.ListAsync();
+        Tiers = await races.TiersAsync();
     }
 
     public async Task<IActionResult> OnPostAsync(long? id)
     {
         EditingId = id;
+        Event = await settingsStore.LoadAsync();
         var wanted = Validate();
-        if (wanted is null)
+        var tiers = ValidateTiers();
+        if (wanted is null || tiers is null)
             return await RefuseAsync(StatusCodes.Status400BadRequest);
         var actor = AuditActor.Of(HttpContext);
-        var outcome = id is null ? await races.AddAsync(wanted, actor) : await races.UpdateAsync(id.Value, Form.Version, wanted, actor);
+        var outcome = id is null ? await races.AddAsync(wanted, tiers, actor) : await races.UpdateAsync(id.Value, Form.Version, wanted, tiers, actor);
         switch (outcome.Result)
         {
             case RaceCategories.Result.Done:
@@ -75,11 +111,73 @@ public sealed class CategoriesModel(RaceCategories races) : PageModel
             Form.BibFirst!.Value, Form.BibLast!.Value, Form.MinimumAge ?? 0, Form.SortOrder ?? 0, Form.IsOpen);
     }
 
+    /// <summary>The tiers as stored (rows left empty dropped), or null with messages added beside their fields.</summary>
+    private List<PriceTiers.Values>? ValidateTiers()
+    {
+        var tiers = new List<PriceTiers.Values>();
+        var valid = true;
+        foreach (var (tier, i) in Form.Tiers.Take(PriceTiers.MaxTiers).Select((t, i) => (t, i)))
+        {
+            if (tier.IsEmpty)
+                continue; // an emptied row removes its tier
+            var key = $"Form.Tiers[{i}].";
+            var price = Money.ParseMinor(tier.Price);
+            if (string.IsNullOrWhiteSpace(tier.Name) || tier.Name.Trim().Length > 50 || tier.Name.Any(char.IsControl))
+                Refuse(key + nameof(TierForm.Name), "Name the tier (up to 50 characters), e.g. Early bird.");
+            if (price is null)
+                Refuse(key + nameof(TierForm.Price), "Enter the tier's price like 20 or 20.50: no minus sign, at most two decimals.");
+            if (tier.EndsAt is null && tier.Places is null)
+                Refuse(key + nameof(TierForm.EndsAt), "Give the tier an end: a date, a number of places, or both.");
+            var endsAt = tier.EndsAt is { } local ? Utc(key + nameof(TierForm.EndsAt), local) : null;
+            if (valid && ModelState.IsValid)
+                tiers.Add(new PriceTiers.Values(tier.Id, tier.Name!.Trim(), price!.Value, endsAt, tier.Places));
+        }
+        return valid && ModelState.IsValid ? tiers : null;
+
+        void Refuse(string key, string message)
+        {
+            valid = false;
+            ModelState.AddModelError(key, message);
+        }
+    }
+
+    /// <summary>A wall-clock time in the event's zone as UTC; a time the clocks skip does not exist.</summary>
+    private DateTime? Utc(string key, DateTime local)
+    {
+        var wallClock = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        if (!Event.Zone.IsInvalidTime(wallClock))
+            return TimeZoneInfo.ConvertTimeToUtc(wallClock, Event.Zone);
+        ModelState.AddModelError(key, $"{wallClock:yyyy-MM-dd HH:mm} does not exist in {Event.TimeZone}: the clocks skip that hour.");
+        return null;
+    }
+
     private async Task<PageResult> RefuseAsync(int status)
     {
         Response.StatusCode = status;
-        Categories = await races.ListAsync();
+        await LoadAsync();
+        AddEmptyTierRows();
         return Page();
+    }
+
+    /// <summary>One price tier's row; all empty means no tier.</summary>
+    public sealed record TierForm
+    {
+        public long? Id { get; init; }
+
+        [Display(Name = "Tier name")]
+        public string? Name { get; init; }
+
+        [Display(Name = "Tier price")]
+        public string? Price { get; init; }
+
+        [Display(Name = "Until (event time)")]
+        public DateTime? EndsAt { get; init; }
+
+        [Display(Name = "For the first N places")]
+        [Range(1, 100_000, ErrorMessage = "A tier has 1 to 100,000 places.")]
+        public int? Places { get; init; }
+
+        public bool IsEmpty => string.IsNullOrWhiteSpace(Name) && string.IsNullOrWhiteSpace(Price) && EndsAt is null && Places is null;
     }
 
     public sealed record CategoryForm
@@ -128,6 +226,8 @@ public sealed class CategoriesModel(RaceCategories races) : PageModel
 
         /// <summary>The stored race's version this form was filled from (its updated_at, in ticks); 0 when adding.</summary>
         public long Version { get; init; }
+
+        public List<TierForm> Tiers { get; init; } = [];
 
         public static CategoryForm From(RaceCategories.Values category) => new()
         {
