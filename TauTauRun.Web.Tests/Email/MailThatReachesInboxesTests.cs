@@ -6,6 +6,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Registration;
 using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Email;
@@ -131,7 +132,7 @@ public sealed class MailThatReachesInboxesTests : DatabaseTest
             {
                 var participant = await TestData.ParticipantAsync(connection, category, "PAID");
                 await using var transaction = await connection.BeginTransactionAsync();
-                await outbox.QueueAsync(transaction, participant, kind, statusToken: "token-for-the-test");
+                await outbox.QueueAsync(transaction, participant, kind, statusToken: StatusTokens.New());
                 await transaction.CommitAsync();
             }
         }
