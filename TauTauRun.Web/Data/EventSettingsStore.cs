@@ -11,14 +11,26 @@ namespace TauTauRun.Web.Data;
 public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfiguration configuration, TimeProvider clock)
 {
     private static readonly TimeSpan KeepFor = TimeSpan.FromSeconds(5);
-    private (EventSettings Settings, DateTimeOffset ReadAt)? cached;
+    // A class, so that threads swap the whole pair at once (a struct pair could be read half-written).
+    private sealed record Cached(EventSettings Settings, DateTimeOffset ReadAt);
+    private Cached? cached;
 
-    public async Task<EventSettings> LoadAsync()
+    /// <param name="transaction">The caller's open transaction, if any: a read the cache cannot answer goes
+    /// through its connection. Without it, a rush whose every registration holds a pooled connection while it
+    /// waits for a second one would find the pool empty the moment the cache runs out.</param>
+    public async Task<EventSettings> LoadAsync(NpgsqlTransaction? transaction = null)
     {
         if (cached is { } hit && clock.GetUtcNow() - hit.ReadAt < KeepFor)
             return hit.Settings;
-        var settings = await ReadAsync();
-        cached = (settings, clock.GetUtcNow());
+        EventSettings settings;
+        if (transaction is not null)
+            settings = await ReadAsync(transaction.Connection!, transaction);
+        else
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            settings = await ReadAsync(connection, null);
+        }
+        cached = new Cached(settings, clock.GetUtcNow());
         return settings;
     }
 
@@ -34,10 +46,9 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
         FROM event_settings
         """;
 
-    private async Task<EventSettings> ReadAsync()
+    private async Task<EventSettings> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        var stored = await connection.QuerySingleOrDefaultAsync<EventSettings>(Select);
+        var stored = await connection.QuerySingleOrDefaultAsync<EventSettings>(Select, transaction: transaction);
         if (stored is not null)
             return stored;
 
@@ -52,7 +63,7 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
                 @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @EmailConfirmHours, @WaiverText, @WaiverVersion,
                 @ReplyTo, @TransferDeadline, @TransferKeepsBib)
             ON CONFLICT (id) DO NOTHING
-            """, defaults.InUtc());
-        return await connection.QuerySingleAsync<EventSettings>(Select);
+            """, defaults.InUtc(), transaction);
+        return await connection.QuerySingleAsync<EventSettings>(Select, transaction: transaction);
     }
 }

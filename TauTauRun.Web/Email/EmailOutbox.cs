@@ -25,7 +25,7 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             WHERE p.id = @participantId
             """, new { participantId }, transaction);
-        var settings = await settingsStore.LoadAsync();
+        var settings = await settingsStore.LoadAsync(transaction);
         var wording = await EmailTemplateStore.CurrentAsync(connection, kind, transaction);
         var email = Render(kind, wording, settings, runner, statusToken is null ? null : StatusUrl(OutboxMessage.StatusTokenPlaceholder));
 
