@@ -15,20 +15,9 @@ public sealed class AddTransferSettings : Migration
         UPDATE event_settings SET transfer_deadline = edit_deadline;
         ALTER TABLE event_settings ALTER COLUMN transfer_deadline SET NOT NULL;
         ALTER TABLE event_settings ADD COLUMN transfer_keeps_bib boolean NOT NULL DEFAULT true;
-        -- Expand/contract: a release from before this one stores first-run settings without the column;
-        -- there it starts as the edit deadline, as for an existing event.
-        CREATE FUNCTION event_settings_transfer_deadline() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            NEW.transfer_deadline := coalesce(NEW.transfer_deadline, NEW.edit_deadline);
-            RETURN NEW;
-        END $$;
-        CREATE TRIGGER event_settings_transfer_deadline BEFORE INSERT ON event_settings
-            FOR EACH ROW EXECUTE FUNCTION event_settings_transfer_deadline();
         """);
 
     public override void Down() => Execute.Sql("""
-        DROP TRIGGER event_settings_transfer_deadline ON event_settings;
-        DROP FUNCTION event_settings_transfer_deadline();
         ALTER TABLE event_settings DROP COLUMN transfer_keeps_bib;
         ALTER TABLE event_settings DROP COLUMN transfer_deadline;
         """);

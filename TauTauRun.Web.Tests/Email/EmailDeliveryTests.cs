@@ -165,7 +165,7 @@ public sealed partial class EmailDeliveryTests : DatabaseTest
         await app.Services.GetRequiredService<FailedEmailResender>().ResendAsync(dryRun: false);
 
         // The paid runner also gets the payment confirmation they never had (it carries no link).
-        var resent = (await smtp.WaitForAsync(2)).Single(m => m.TextBody.Contains("/status/"));
+        var resent = (await smtp.WaitForAsync(2)).Single(m => m.TextBody?.Contains("/status/") == true);
         Assert.That(resent.TextBody, Does.Contain("/status/link").And.Not.Contain(OutboxMessage.StatusTokenPlaceholder));
     }
 

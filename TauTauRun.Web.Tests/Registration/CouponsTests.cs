@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using TauTauRun.Web.Email;
 using TauTauRun.Web.Registration;
 using TauTauRun.Web.Tests.Infrastructure;
 
@@ -66,9 +67,11 @@ public sealed class CouponsTests : DatabaseTest
         var runner = await check.QuerySingleAsync<(string Status, int? Bib, long Due, long? Paid, long Discount)>(
             "SELECT payment_status, bib, amount_due_minor, amount_paid_minor, discount_minor FROM participants");
         Assert.That(runner, Is.EqualTo(("PAID", (int?)700, 0L, (long?)0L, 2500L)));
-        var emails = (await check.QueryAsync<(string Kind, string Text)>("SELECT kind, text_body FROM email_logs")).ToList();
+        var emails = (await check.QueryAsync<(string Kind, string Text, string? Token)>("SELECT kind, text_body, status_token FROM email_logs")).ToList();
         Assert.That(emails.Select(e => e.Kind), Is.EqualTo(new[] { "PAYMENT_CONFIRMED" }));
-        Assert.That(emails[0].Text, Does.Contain($"/status/{token}").And.Contain("EUR 0.00").And.Contain("700"));
+        // The link's token waits beside the body (its placeholder) until the message is sent.
+        Assert.That(emails[0].Text, Does.Contain($"/status/{OutboxMessage.StatusTokenPlaceholder}").And.Contain("EUR 0.00").And.Contain("700"));
+        Assert.That(emails[0].Token, Is.EqualTo(token));
         Assert.That(await check.ExecuteScalarAsync<string>("SELECT action FROM audit_log"), Is.EqualTo("payment.marked_paid"));
     }
 }

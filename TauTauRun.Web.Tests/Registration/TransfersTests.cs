@@ -67,13 +67,13 @@ public sealed class TransfersTests : DatabaseTest
             "SELECT full_name, email, payment_status, bib, access_token_hash FROM participants WHERE id = @Id", new { anna.Id });
         Assert.That((row.FullName, row.Email, row.Status, row.Bib), Is.EqualTo(("Bert", "bert@runners.test", "PAID", 500)));
         Assert.That(row.Hash, Is.Not.EqualTo(StatusTokens.Hash(anna.Token)), "the old link opens nothing");
-        var emails = (await connection.QueryAsync<(string Kind, string Recipient, string Text)>(
-            "SELECT kind, recipient, text_body FROM email_logs WHERE kind IN ('PLACE_TRANSFERRED', 'PLACE_RECEIVED') ORDER BY id")).ToList();
+        var emails = (await connection.QueryAsync<(string Kind, string Recipient, string? Token)>(
+            "SELECT kind, recipient, status_token FROM email_logs WHERE kind IN ('PLACE_TRANSFERRED', 'PLACE_RECEIVED') ORDER BY id")).ToList();
         Assert.That(emails.Select(e => (e.Kind, e.Recipient)), Is.EqualTo(new[]
         {
             ("PLACE_TRANSFERRED", "anna@runners.test"), ("PLACE_RECEIVED", "bert@runners.test"),
         }));
-        var newToken = emails[1].Text.Split("/status/")[1][..43];
+        var newToken = emails[1].Token!;
         Assert.That(StatusTokens.Hash(newToken), Is.EqualTo(row.Hash), "the new runner's email carries their new link");
         Assert.That(await connection.ExecuteScalarAsync<string>("SELECT actor FROM audit_log WHERE action = 'registration.transferred'"),
             Is.EqualTo("runner (status link)"));
