@@ -1,6 +1,5 @@
 using Dapper;
 using Npgsql;
-using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Email;
 
@@ -25,18 +24,18 @@ public sealed class FailedEmailResender(NpgsqlDataSource dataSource, EmailOutbox
         // Two resends at once must not both queue a confirmation for the same runner.
         await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('resend-failed-emails'))", transaction: transaction);
 
-        var requeued = (await connection.QueryAsync<string>($"""
+        var requeued = (await connection.QueryAsync<string>("""
             UPDATE email_logs e
             SET status = 'QUEUED', attempts = 0, next_attempt_at = now(), claimed_until = NULL,
                 recipient = CASE WHEN e.kind = 'EMAIL_CHANGED' THEN e.recipient ELSE p.email END
             FROM participants p
-            WHERE p.id = e.participant_id AND p.payment_status = '{ParticipantStatus.Paid}' AND e.status = 'FAILED'
+            WHERE p.id = e.participant_id AND p.payment_status = 'PAID' AND e.status = 'FAILED'
               AND (e.claimed_until IS NULL OR e.claimed_until < now())
             RETURNING p.reference
             """, transaction: transaction)).AsList();
-        var unconfirmed = (await connection.QueryAsync<(long Id, string Reference)>($"""
+        var unconfirmed = (await connection.QueryAsync<(long Id, string Reference)>("""
             SELECT p.id, p.reference FROM participants p
-            WHERE p.payment_status = '{ParticipantStatus.Paid}'
+            WHERE p.payment_status = 'PAID'
               AND NOT EXISTS (SELECT 1 FROM email_logs e WHERE e.participant_id = p.id AND e.kind = 'PAYMENT_CONFIRMED')
             """, transaction: transaction)).AsList();
         foreach (var (id, _) in unconfirmed)
