@@ -92,7 +92,10 @@ public sealed class BackupRecoveryContainerTests
         // A backup during the outage fails: its OnFailure= unit mails the admins (no SMTP_HOST here: the pickup folder).
         Assert.That((await machine.RunAsync("systemctl start tautaurun-backup.service")).ExitCode, Is.Not.Zero);
         var alarm = await machine.EventuallyAsync("grep -l 'tautaurun-backup.service failed' /var/lib/tautaurun/mail/*.eml", TimeSpan.FromSeconds(60));
-        Assert.That(await machine.MustAsync($"cat {alarm.Trim()}"), Does.Contain("ops@example.org").And.Contain("cannot connect to database"));
+        // Read as a mail program would: the body is quoted-printable, its long lines folded.
+        var message = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await machine.MustAsync($"cat {alarm.Trim()}"))));
+        Assert.That(message.To.ToString(), Does.Contain("ops@example.org"));
+        Assert.That(message.TextBody, Does.Contain("cannot connect to database"));
         Assert.That((await machine.RunAsync(Health)).ExitCode, Is.Not.Zero, "503 while the database is down");
         // Three watchdog intervals of outage: the process answers, so it stays.
         await machine.MustAsync($"sleep {Math.Max(0, 3 * WatchdogSec - (int)clock.Elapsed.TotalSeconds)}", TimeSpan.FromMinutes(2));

@@ -31,7 +31,10 @@ public sealed class LinkModel(RunnerChanges changes) : PageModel
     public async Task<IActionResult> OnPostAsync()
     {
         var email = RunnerInput.Line(Email);
-        if (ModelState.IsValid && !RunnerInput.IsEmail(email))
+        // Control characters (a NUL among them, which PostgreSQL refuses in text) never reach the lookup.
+        if (ModelState.IsValid && RunnerInput.Problem(email) is { } problem)
+            ModelState.AddModelError(nameof(Email), "The email address " + problem);
+        else if (ModelState.IsValid && !RunnerInput.IsEmail(email))
             ModelState.AddModelError(nameof(Email), "Enter an email address like name@example.org.");
         if (!ModelState.IsValid)
             return Page();
