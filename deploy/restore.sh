@@ -17,10 +17,7 @@
 # Environment: libpq's PGHOST (default localhost), PGPORT, PGUSER (default tautaurun), PGDATABASE
 # (default tau_tau_run_prod), password from ~/.pgpass; BACKUP_DIR (default /opt/tautaurun/backups,
 # where the emergency backup goes too); TAUTAURUN_CLI (default /usr/local/bin/tautaurun);
-# TAUTAURUN_STOP_CMD, TAUTAURUN_START_CMD, TAUTAURUN_HEALTH_URL; TAUTAURUN_SERVICE_USER (default
-# tautaurun): run as root, the script runs psql and the emergency pg_dump as that user (its role, its
-# ~/.pgpass), never as root; as another user, or where that user does not exist (a developer's
-# machine), they run as the caller.
+# TAUTAURUN_STOP_CMD, TAUTAURUN_START_CMD, TAUTAURUN_HEALTH_URL.
 set -euo pipefail
 umask 027
 # shellcheck source=deploy/lib/steps.sh
@@ -32,16 +29,6 @@ backup_sh=$(dirname "$0")/../backup.sh
 drop_tables_sql=$(dirname "$0")/lib/drop-tables.sql
 cli=${TAUTAURUN_CLI:-/usr/local/bin/tautaurun}
 usage="usage: restore.sh --yes | --dry-run [FILE.sql.gz] | --list"
-service_user=${TAUTAURUN_SERVICE_USER:-tautaurun}
-
-# as_service_user COMMAND...: the database's tools with the service's identity, not root's.
-as_service_user() {
-  if [[ $EUID -eq 0 ]] && id -u "$service_user" >/dev/null 2>&1; then
-    runuser -u "$service_user" -- "$@"
-  else
-    "$@"
-  fi
-}
 
 confirmed=no
 file=""
@@ -91,7 +78,7 @@ say "restoring $file into database $PGDATABASE on ${PGHOST}"
 
 take_emergency_backup() {
   local output
-  output=$(as_service_user bash "$backup_sh" --reason emergency 2>&1) || {
+  output=$(bash "$backup_sh" --reason emergency 2>&1) || {
     echo "$output" >&2
     fail "the emergency backup failed; nothing was restored (start the service again with: $TAUTAURUN_START_CMD)"
   }
@@ -105,7 +92,7 @@ restore_dump() {
   errors=$(mktemp)
   if ! if [[ $label == "-- tautaurun-backup: "* ]]; then gunzip -c "$file"; else
     printf 'BEGIN;\n'; cat "$drop_tables_sql"; gunzip -c "$file"; printf 'COMMIT;\n'; fi |
-    as_service_user psql -X -q -v ON_ERROR_STOP=1 >/dev/null 2>"$errors"; then
+    psql -X -q -v ON_ERROR_STOP=1 >/dev/null 2>"$errors"; then
     say "$(grep -m1 ERROR "$errors" || tail -n1 "$errors")"
     rm -f "$errors"
     start_service || true
@@ -116,13 +103,13 @@ restore_dump() {
 
 # The plan's verification counts, then every table against the counts stored at dump time.
 verify_counts() {
-  as_service_user psql -X -A -t -F ': ' -c "SELECT 'participants', COUNT(*) FROM participants UNION ALL
+  psql -X -A -t -F ': ' -c "SELECT 'participants', COUNT(*) FROM participants UNION ALL
     SELECT 'admins', COUNT(*) FROM admins UNION ALL SELECT 'email_logs', COUNT(*) FROM email_logs;" | sed 's/^/  /' >&2
   local counts=${file%.sql.gz}.counts query
   [[ -f $counts ]] || { say "  (no $counts beside the dump: counts not compared)"; return 0; }
   query=$(awk -F '\t' -v q="'" '{ printf "%sSELECT %s%s%s || E%s\\t%s || count(*) FROM %s\n",
     (NR > 1 ? "UNION ALL " : ""), q, $1, q, q, q, $1 }' "$counts")
-  if ! diff <(sort "$counts") <(as_service_user psql -X -A -t -c "$query" | sort) >&2; then
+  if ! diff <(sort "$counts") <(psql -X -A -t -c "$query" | sort) >&2; then
     fail "the restored tables differ from the dump's counts (< dump time, > now); the service stays stopped (the emergency backup is in $BACKUP_DIR)"
   fi
   say "  all $(wc -l <"$counts") tables have the row counts of dump time"
