@@ -97,6 +97,33 @@ public sealed class RaceChangesTests : DatabaseTest
     }
 
     [Test]
+    public async Task A_move_holds_one_place_under_the_plan_that_statistics_of_a_once_large_slot_table_give()
+    {
+        // Statistics of two 20,000-place races, kept after their rows are gone (what a full test run
+        // leaves, or an organiser clearing a big test import): for a race they do not know, the planner
+        // rescans the free-slot subquery for each of its slots, and a subquery in FROM gave the runner two.
+        await using var connection = await OpenAsync();
+        await TestData.CategoryAsync(connection, "Small A", capacity: 1, bibFirst: 60_000, bibLast: 60_000);
+        await TestData.CategoryAsync(connection, "Small B", capacity: 1, bibFirst: 60_001, bibLast: 60_001);
+        await TestData.CategoryAsync(connection, "Big A", capacity: 20_000, bibFirst: 1, bibLast: 29_999);
+        await TestData.CategoryAsync(connection, "Big B", capacity: 20_000, bibFirst: 30_000, bibLast: 59_999);
+        await connection.ExecuteAsync("ANALYZE category_slots");
+        await TestDatabase.ResetAsync();
+        var tenK = await RaceAsync("10K", capacity: 1, priceMinor: 2500, bibFirst: 100);
+        var fiveK = await RaceAsync("5K", capacity: 5, priceMinor: 2500, bibFirst: 500);
+        var anna = await RegisterAsync(tenK, "Anna");
+        var bert = await RegisterAsync(tenK, "Bert", joinWaitlist: true);
+
+        var outcome = await Get<RaceChanges>().ChangeAsync(HeldPlace.Who.Runner(anna.Token, null), fiveK);
+
+        Assert.That(outcome.Done, Is.True, outcome.Message);
+        Assert.That(await connection.QueryAsync<(long, int)>("SELECT category_id, slot_no FROM category_slots WHERE participant_id = @Id", new { anna.Id }),
+            Is.EqualTo(new[] { (fiveK, 1) }), "Anna holds the 5K's first place and nothing else");
+        Assert.That(await connection.ExecuteScalarAsync<long?>("SELECT participant_id FROM category_slots WHERE category_id = @tenK", new { tenK }),
+            Is.EqualTo(bert.Id), "the 10K's place was offered to Bert");
+    }
+
+    [Test]
     public async Task A_move_into_a_full_race_is_refused_and_the_runner_keeps_their_place()
     {
         var tenK = await RaceAsync("10K", capacity: 5, priceMinor: 2500, bibFirst: 100);

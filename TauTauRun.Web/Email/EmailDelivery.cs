@@ -145,15 +145,18 @@ public sealed class EmailDelivery(
     private async Task<List<OutboxMessage>> ClaimAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // MATERIALIZED: the batch is chosen once (a rescanned subquery would skip what it just claimed and claim more).
         var rows = await connection.QueryAsync<OutboxMessage>(new CommandDefinition("""
+            WITH due AS MATERIALIZED (
+                SELECT id FROM email_logs
+                WHERE status <> 'SENT' AND next_attempt_at <= now()
+                  AND (claimed_until IS NULL OR claimed_until < now())
+                ORDER BY next_attempt_at, id
+                LIMIT @BatchSize
+                FOR UPDATE SKIP LOCKED)
             UPDATE email_logs e
             SET claimed_until = now() + @Lease, attempts = e.attempts + 1
-            FROM (SELECT id FROM email_logs
-                  WHERE status <> 'SENT' AND next_attempt_at <= now()
-                    AND (claimed_until IS NULL OR claimed_until < now())
-                  ORDER BY next_attempt_at, id
-                  LIMIT @BatchSize
-                  FOR UPDATE SKIP LOCKED) due
+            FROM due
             WHERE e.id = due.id
             RETURNING e.id, e.kind, e.recipient, e.subject, e.html_body AS HtmlBody, e.text_body AS TextBody,
                       e.message_id AS MessageId, e.attempts, e.status_token AS StatusToken

@@ -34,11 +34,13 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
             "email_confirmed_at IS NULL AND status_changed_at < now() - make_interval(hours => @EmailConfirmHours)", settings);
 
         var lapsed = (await connection.QueryAsync<long>($"""
-            UPDATE participants SET payment_status = '{Expired}', offer_expires_at = NULL, {StatusChange.Stamp}
-            WHERE id IN (SELECT id FROM participants
-                         WHERE payment_status = '{Offered}' AND offer_expires_at < now()
-                         ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
-            RETURNING id
+            WITH batch AS MATERIALIZED (
+                SELECT id FROM participants
+                WHERE payment_status = '{Offered}' AND offer_expires_at < now()
+                ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
+            UPDATE participants p SET payment_status = '{Expired}', offer_expires_at = NULL, {StatusChange.Stamp}
+            FROM batch WHERE p.id = batch.id
+            RETURNING p.id
             """, new { BatchSize }, transaction)).AsList();
         foreach (var id in lapsed)
             await places.ReleaseAsync(transaction, id);
@@ -61,11 +63,13 @@ public sealed class PaymentExpiry(NpgsqlDataSource dataSource, EventSettingsStor
     private async Task<int> ExpirePendingAsync(NpgsqlTransaction transaction, string overdue, EventSettings settings)
     {
         var ids = (await transaction.Connection!.QueryAsync<long>($"""
-            UPDATE participants SET payment_status = '{Expired}', {StatusChange.Stamp}
-            WHERE id IN (SELECT id FROM participants
-                         WHERE payment_status = '{Pending}' AND {overdue}
-                         ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
-            RETURNING id
+            WITH batch AS MATERIALIZED (
+                SELECT id FROM participants
+                WHERE payment_status = '{Pending}' AND {overdue}
+                ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
+            UPDATE participants p SET payment_status = '{Expired}', {StatusChange.Stamp}
+            FROM batch WHERE p.id = batch.id
+            RETURNING p.id
             """, new { settings.PaymentDeadlineDays, settings.EmailConfirmHours, BatchSize }, transaction)).AsList();
         foreach (var id in ids)
         {

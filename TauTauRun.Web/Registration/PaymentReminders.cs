@@ -28,14 +28,16 @@ public sealed class PaymentReminders(NpgsqlDataSource dataSource, EventSettingsS
         if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_xact_lock(hashtext('payment-reminders'))", transaction: transaction))
             return null;
         var due = (await connection.QueryAsync<long>($"""
-            UPDATE participants SET payment_reminded_at = now()
-            WHERE id IN (SELECT id FROM participants
-                         WHERE payment_status = '{Pending}'
-                           AND (payment_reminded_at IS NULL OR payment_reminded_at < status_changed_at)
-                           AND status_changed_at + make_interval(days => @deadline - @remind) <= now()
-                           AND status_changed_at + make_interval(days => @deadline) > now()
-                         ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
-            RETURNING id
+            WITH batch AS MATERIALIZED (
+                SELECT id FROM participants
+                WHERE payment_status = '{Pending}'
+                  AND (payment_reminded_at IS NULL OR payment_reminded_at < status_changed_at)
+                  AND status_changed_at + make_interval(days => @deadline - @remind) <= now()
+                  AND status_changed_at + make_interval(days => @deadline) > now()
+                ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
+            UPDATE participants p SET payment_reminded_at = now()
+            FROM batch WHERE p.id = batch.id
+            RETURNING p.id
             """, new { deadline = settings.PaymentDeadlineDays, remind = settings.PaymentReminderDays, BatchSize }, transaction)).AsList();
         foreach (var id in due)
             await outbox.QueueAsync(transaction, id, EmailKind.PaymentReminder);

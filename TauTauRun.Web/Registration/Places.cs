@@ -31,11 +31,11 @@ public sealed class Places(EmailOutbox outbox, EventSettingsStore settingsStore)
         {
             var token = StatusTokens.New();
             var participantId = await transaction.Connection!.ExecuteScalarAsync<long?>($"""
-                WITH slot AS (
+                WITH slot AS MATERIALIZED (
                     SELECT slot_no FROM category_slots
                     WHERE category_id = @categoryId AND participant_id IS NULL
                     ORDER BY slot_no LIMIT 1 FOR UPDATE SKIP LOCKED),
-                next AS (
+                next AS MATERIALIZED (
                     SELECT id FROM participants
                     WHERE category_id = @categoryId AND payment_status = '{ParticipantStatus.Waitlisted}'
                     ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
