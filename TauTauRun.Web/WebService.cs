@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Npgsql;
 using Serilog;
 using TauTauRun.Web.Admin;
@@ -36,8 +37,15 @@ public static class WebService
             builder.AddTauTauRunJobs();
             // Razor Pages check the antiforgery token of every POST by default.
             builder.Services.AddRazorPages()
-                .AddMvcOptions(mvc => mvc.ModelBindingMessageProvider.SetAttemptedValueIsInvalidAccessor(
-                    (_, field) => $"Please enter a valid {field.ToLowerInvariant()}."))
+                .AddMvcOptions(mvc =>
+                {
+                    mvc.ModelBindingMessageProvider.SetAttemptedValueIsInvalidAccessor(
+                        (_, field) => $"Please enter a valid {field.ToLowerInvariant()}.");
+                    // The jQuery key syntax (a[b] for a.b) is for jQuery's own posts, which no page makes; its
+                    // reader throws on a field name with an unclosed '[' (a 500 the fuzz test found).
+                    mvc.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+                    mvc.ValueProviderFactories.RemoveType<JQueryQueryStringValueProviderFactory>();
+                })
                 // Validation happens on the server; the client-side attributes would only add weight.
                 .AddViewOptions(views => views.HtmlHelperOptions.ClientValidationEnabled = false);
             builder.Services.AddTauTauRunHealthChecks();

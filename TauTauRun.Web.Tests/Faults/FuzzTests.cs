@@ -56,7 +56,7 @@ public sealed class FuzzTests : DatabaseTest
                                       string.Join(", ", form.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}")));
         Assert.Multiple(() =>
         {
-            Assert.That(problems, Is.Empty, $"seed {seed}");
+            Assert.That(problems, Is.Empty, $"seed {seed}\n{app.ErrorLog()}");
             Assert.That(stored, Is.Empty, $"stored values (seed {seed})");
             Assert.That(answers, Has.Count.EqualTo(Submissions));
             Assert.That(reached, Is.GreaterThan(Submissions * 3 / 4), "most submissions must get past antiforgery, or the fuzz proves little");
