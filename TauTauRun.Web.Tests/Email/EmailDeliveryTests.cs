@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
@@ -111,10 +112,13 @@ public sealed partial class EmailDeliveryTests : DatabaseTest
                 await outbox.QueueAsync(transaction, await ParticipantAsync("PAID", connection: connection), EmailKind.PaymentConfirmed);
             await transaction.CommitAsync();
         }
+        // The production lease: the fixture's 3 s lets a worker on a loaded machine lose a claim mid-batch,
+        // and a message taken again after its lease goes out twice, as at-least-once delivery allows.
+        var options = Options.Create(new EmailDeliveryOptions { Lease = TimeSpan.FromMinutes(2) });
         var workers = new[]
         {
-            ActivatorUtilities.CreateInstance<EmailDelivery>(app.Services),
-            ActivatorUtilities.CreateInstance<EmailDelivery>(app.Services),
+            ActivatorUtilities.CreateInstance<EmailDelivery>(app.Services, options),
+            ActivatorUtilities.CreateInstance<EmailDelivery>(app.Services, options),
         };
 
         await Task.WhenAll(workers.Select(async worker =>
