@@ -33,9 +33,9 @@ source "$(dirname "$0")/lib/steps.sh"
 
 export PGUSER=${PGUSER:-tautaurun} PGDATABASE=${PGDATABASE:-tau_tau_run_prod}
 export BACKUP_DIR=${BACKUP_DIR:-/opt/tautaurun/backups}
-# Absolute: the service user runs it from /.
+# Absolute: the script works from / (below).
 backup_sh=$(cd "$(dirname "$0")/.." && pwd)/backup.sh
-drop_tables_sql=$(dirname "$0")/lib/drop-tables.sql
+drop_tables_sql=$(cd "$(dirname "$0")" && pwd)/lib/drop-tables.sql
 cli=${TAUTAURUN_CLI:-/usr/local/bin/tautaurun}
 usage="usage: restore.sh --yes | --dry-run [FILE.sql.gz] | --list"
 
@@ -56,6 +56,11 @@ if [[ $confirmed == no && $dry_run == no ]]; then
   exit 2
 fi
 
+# From /, with FILE made absolute: psql and pg_dump as the service user cannot enter the caller's
+# folder (sudo from /root), and would say so on every call.
+[[ -z $file ]] || file=$(realpath -m -- "$file")
+cd /
+
 service_user=${TAUTAURUN_BACKUP_USER:-tautaurun}
 run_as="" # empty: the caller
 if [[ $EUID -eq 0 ]] && id -u "$service_user" >/dev/null 2>&1; then
@@ -65,9 +70,9 @@ if [[ $EUID -eq 0 ]] && id -u "$service_user" >/dev/null 2>&1; then
   run_as=$service_user
 fi
 
-# as_database_user COMMAND...: COMMAND as the user chosen above, from / (which that user may read).
+# as_database_user COMMAND...: COMMAND as the user chosen above.
 as_database_user() {
-  if [[ -n $run_as ]]; then (cd / && runuser -u "$run_as" -- "$@"); else "$@"; fi
+  if [[ -n $run_as ]]; then runuser -u "$run_as" -- "$@"; else "$@"; fi
 }
 
 listing=$(bash "$backup_sh" --list | tail -n +2) || fail "cannot list the dumps in $BACKUP_DIR"
