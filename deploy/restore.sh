@@ -14,19 +14,28 @@
 # Refused, with nothing changed: a file that is not a complete gzip, a dump of another database, a
 # dump whose schema is newer than this release's.
 #
-# Environment: libpq's PGHOST (default localhost), PGPORT, PGUSER (default tautaurun), PGDATABASE
-# (default tau_tau_run_prod), password from ~/.pgpass; BACKUP_DIR (default /opt/tautaurun/backups,
-# where the emergency backup goes too); TAUTAURUN_CLI (default /usr/local/bin/tautaurun);
-# TAUTAURUN_STOP_CMD, TAUTAURUN_START_CMD, TAUTAURUN_HEALTH_URL.
+# Who connects: run as root (sudo, as the runbook does) on a server with the service user
+# TAUTAURUN_BACKUP_USER (default tautaurun), psql and the emergency dump run as that user the way the
+# service and the nightly backup connect: over the Unix socket with peer authentication, no password
+# file needed. So the emergency dump belongs to that user like every other dump (the weekly
+# verification, run as that user, reads it). Run as anyone else (the service user itself, a developer),
+# they run as the caller with libpq's usual settings.
+#
+# Environment: libpq's PGHOST (default: the Unix socket; run as root, only a socket folder), PGPORT,
+# PGUSER (default tautaurun), PGDATABASE (default tau_tau_run_prod); BACKUP_DIR (default
+# /opt/tautaurun/backups, where the emergency backup goes too); TAUTAURUN_CLI (default
+# /usr/local/bin/tautaurun); TAUTAURUN_BACKUP_USER; TAUTAURUN_STOP_CMD, TAUTAURUN_START_CMD,
+# TAUTAURUN_HEALTH_URL.
 set -euo pipefail
 umask 027
 # shellcheck source=deploy/lib/steps.sh
 source "$(dirname "$0")/lib/steps.sh"
 
-export PGHOST=${PGHOST:-localhost} PGUSER=${PGUSER:-tautaurun} PGDATABASE=${PGDATABASE:-tau_tau_run_prod}
+export PGUSER=${PGUSER:-tautaurun} PGDATABASE=${PGDATABASE:-tau_tau_run_prod}
 export BACKUP_DIR=${BACKUP_DIR:-/opt/tautaurun/backups}
-backup_sh=$(dirname "$0")/../backup.sh
-drop_tables_sql=$(dirname "$0")/lib/drop-tables.sql
+# Absolute: the script works from / (below).
+backup_sh=$(cd "$(dirname "$0")/.." && pwd)/backup.sh
+drop_tables_sql=$(cd "$(dirname "$0")" && pwd)/lib/drop-tables.sql
 cli=${TAUTAURUN_CLI:-/usr/local/bin/tautaurun}
 usage="usage: restore.sh --yes | --dry-run [FILE.sql.gz] | --list"
 
@@ -46,6 +55,25 @@ if [[ $confirmed == no && $dry_run == no ]]; then
   echo "restore.sh: refusing to replace database $PGDATABASE without --yes (or see the steps with --dry-run). $usage" >&2
   exit 2
 fi
+
+# From /, with FILE made absolute: psql and pg_dump as the service user cannot enter the caller's
+# folder (sudo from /root), and would say so on every call.
+[[ -z $file ]] || file=$(realpath -m -- "$file")
+cd /
+
+service_user=${TAUTAURUN_BACKUP_USER:-tautaurun}
+run_as="" # empty: the caller
+if [[ $EUID -eq 0 ]] && id -u "$service_user" >/dev/null 2>&1; then
+  # A TCP host would need the role's password, which only root has (/root/.pgpass).
+  [[ ${PGHOST:-/} == /* ]] ||
+    fail "run as root, psql and pg_dump run as $service_user over the Unix socket (peer authentication), but PGHOST is $PGHOST: unset PGHOST; nothing was changed"
+  run_as=$service_user
+fi
+
+# as_database_user COMMAND...: COMMAND as the user chosen above.
+as_database_user() {
+  if [[ -n $run_as ]]; then runuser -u "$run_as" -- "$@"; else "$@"; fi
+}
 
 listing=$(bash "$backup_sh" --list | tail -n +2) || fail "cannot list the dumps in $BACKUP_DIR"
 if [[ -z $file ]]; then
@@ -74,11 +102,11 @@ else
   { gunzip -c "$file" 2>/dev/null || true; } | grep -q -m1 '^CREATE TABLE public\.participants ' ||
     fail "$file holds no participants table: not a dump of $PGDATABASE; nothing was changed"
 fi
-say "restoring $file into database $PGDATABASE on ${PGHOST}"
+say "restoring $file into database $PGDATABASE on ${PGHOST:-the Unix socket}, psql and pg_dump running as ${run_as:-$(id -un)}"
 
 take_emergency_backup() {
   local output
-  output=$(bash "$backup_sh" --reason emergency 2>&1) || {
+  output=$(as_database_user bash "$backup_sh" --reason emergency 2>&1) || {
     echo "$output" >&2
     fail "the emergency backup failed; nothing was restored (start the service again with: $TAUTAURUN_START_CMD)"
   }
@@ -92,7 +120,7 @@ restore_dump() {
   errors=$(mktemp)
   if ! if [[ $label == "-- tautaurun-backup: "* ]]; then gunzip -c "$file"; else
     printf 'BEGIN;\n'; cat "$drop_tables_sql"; gunzip -c "$file"; printf 'COMMIT;\n'; fi |
-    psql -X -q -v ON_ERROR_STOP=1 >/dev/null 2>"$errors"; then
+    as_database_user psql -X -q -v ON_ERROR_STOP=1 >/dev/null 2>"$errors"; then
     say "$(grep -m1 ERROR "$errors" || tail -n1 "$errors")"
     rm -f "$errors"
     start_service || true
@@ -103,13 +131,13 @@ restore_dump() {
 
 # The plan's verification counts, then every table against the counts stored at dump time.
 verify_counts() {
-  psql -X -A -t -F ': ' -c "SELECT 'participants', COUNT(*) FROM participants UNION ALL
+  as_database_user psql -X -A -t -F ': ' -c "SELECT 'participants', COUNT(*) FROM participants UNION ALL
     SELECT 'admins', COUNT(*) FROM admins UNION ALL SELECT 'email_logs', COUNT(*) FROM email_logs;" | sed 's/^/  /' >&2
   local counts=${file%.sql.gz}.counts query
   [[ -f $counts ]] || { say "  (no $counts beside the dump: counts not compared)"; return 0; }
   query=$(awk -F '\t' -v q="'" '{ printf "%sSELECT %s%s%s || E%s\\t%s || count(*) FROM %s\n",
     (NR > 1 ? "UNION ALL " : ""), q, $1, q, q, q, $1 }' "$counts")
-  if ! diff <(sort "$counts") <(psql -X -A -t -c "$query" | sort) >&2; then
+  if ! diff <(sort "$counts") <(as_database_user psql -X -A -t -c "$query" | sort) >&2; then
     fail "the restored tables differ from the dump's counts (< dump time, > now); the service stays stopped (the emergency backup is in $BACKUP_DIR)"
   fi
   say "  all $(wc -l <"$counts") tables have the row counts of dump time"

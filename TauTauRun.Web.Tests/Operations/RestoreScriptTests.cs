@@ -198,6 +198,26 @@ public sealed class RestoreScriptTests
     }
 
     [Test]
+    public async Task Run_as_root_where_the_service_user_exists_a_PGHOST_over_TCP_is_refused_with_one_line_and_nothing_changes()
+    {
+        if (Environment.UserName != "root")
+            Assert.Ignore("restore.sh picks the service user only when run as root; run the suite as root, as CI does.");
+        var afterChanges = await ProductionLikeDatabase.FingerprintAsync();
+        // An existing user stands in for tautaurun: as root, restore.sh's psql and pg_dump would run as it,
+        // which has no password for PGHOST=localhost (peer authentication works over the socket only).
+        environment["TAUTAURUN_BACKUP_USER"] = "nobody";
+
+        var refused = await Shell.RunScriptAsync("deploy/restore.sh", ["--yes", dump], environment);
+
+        Assert.That(refused.ExitCode, Is.EqualTo(1), refused.All);
+        Assert.That(refused.Error.Trim(), Does.StartWith("restore.sh: error: run as root, psql and pg_dump run as nobody over the Unix socket")
+            .And.Contain("PGHOST is localhost: unset PGHOST; nothing was changed").And.Not.Contain("\n"));
+        Assert.That(await ProductionLikeDatabase.FingerprintAsync(), Is.EqualTo(afterChanges));
+        Assert.That(Directory.GetFiles(environment["BACKUP_DIR"], "*emergency*"), Is.Empty);
+        Assert.That((await Shell.BashAsync(WaitForHealth, environment)).ExitCode, Is.Zero, "the service was never stopped");
+    }
+
+    [Test]
     public async Task Restores_the_plans_own_emergency_dump_which_the_plans_restore_cannot_replay_over_a_live_database()
     {
         var atPlanDump = await ProductionLikeDatabase.FingerprintAsync();

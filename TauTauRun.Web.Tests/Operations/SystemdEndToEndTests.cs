@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using TauTauRun.Web.Tests.Infrastructure;
 
 namespace TauTauRun.Web.Tests.Operations;
@@ -94,18 +95,27 @@ public sealed class SystemdEndToEndTests
         Assert.That(await machine.MustAsync(State), Is.EqualTo(atBackup));
         Assert.That(await machine.MustAsync("ls /root"), Does.Match(@"emergency_backup_\d{8}_\d{6}\.sql\.gz"));
 
-        // The same as one command.
-        await machine.MustAsync(Damage);
+        // The same as one command: run by the service user itself (allowed here to stop and start the
+        // service with sudo), then by root twice in a row.
+        const string restoreScript = "/opt/tautaurun/current/deploy/restore.sh --yes";
+        await machine.MustAsync("echo 'tautaurun ALL=(root) NOPASSWD: /usr/bin/systemctl' > /etc/sudoers.d/restore-test");
+        await RestoreScriptAsync(machine, atBackup, $"""
+            runuser -u tautaurun -- env TAUTAURUN_STOP_CMD="sudo systemctl stop tautaurun-api 'tautaurun-api@*'" \
+              TAUTAURUN_START_CMD="sudo systemctl start tautaurun-api" {restoreScript}
+            """);
+        await machine.MustAsync("rm /etc/sudoers.d/restore-test");
         clock.Restart();
-        var restored = await machine.MustAsync("/opt/tautaurun/current/deploy/restore.sh --yes 2>&1", TimeSpan.FromMinutes(3));
+        await RestoreScriptAsync(machine, atBackup, restoreScript);
         Measured("deploy/restore.sh");
-        TestContext.Out.WriteLine(restored);
-        Assert.That(await machine.MustAsync(State), Is.EqualTo(atBackup));
-        await machine.MustAsync(Health);
+        await RestoreScriptAsync(machine, atBackup, restoreScript);
+        // The weekly verification, as the service user, takes the newest dump: root's emergency dump.
+        await machine.MustAsync(CronCommand("30 4"));
+        Assert.That(await machine.MustAsync("journalctl -t tautaurun-backup"), Does.Match(@"verified \S+_emergency\.sql\.gz"));
 
         // A second release, then the application rollback to the first.
         await machine.MustAsync("/srv/checkout/deploy/install.sh --published /srv/release --version 2.0.0", TimeSpan.FromMinutes(5));
         Assert.That(await ReleaseRunningAsync(machine), Is.EqualTo("/opt/tautaurun/releases/2.0.0"));
+        await RestoreScriptAsync(machine, atBackup, restoreScript);
         clock.Restart();
         await machine.MustAsync("/opt/tautaurun/current/deploy/rollback.sh", TimeSpan.FromMinutes(3));
         Measured("deploy/rollback.sh");
@@ -124,6 +134,23 @@ public sealed class SystemdEndToEndTests
         var snapshot = await machine.MustAsync("/opt/tautaurun/current/deploy/incident-snapshot.sh /root/incidents 2>&1");
         Assert.That(snapshot, Does.Contain("saved the journal of tautaurun-api"));
         await machine.MustAsync("cd /root/incidents/incident-* && sha256sum -c --quiet SHA256SUMS && grep -q participants incident_db_*.sql");
+    }
+
+    /// <summary>
+    /// Damage, then deploy/restore.sh (<paramref name="command"/>) brings the dump back and the service
+    /// up. psql and the emergency dump ran as tautaurun over the Unix socket (peer authentication, as
+    /// the service connects): the emergency dump is the service user's, unreadable to others, like every dump.
+    /// </summary>
+    private static async Task RestoreScriptAsync(SystemdContainer machine, string atBackup, string command)
+    {
+        await machine.MustAsync(Damage);
+        var restored = await machine.MustAsync(command + " 2>&1", TimeSpan.FromMinutes(3));
+        TestContext.Out.WriteLine(restored);
+        Assert.That(restored, Does.Contain("on the Unix socket, psql and pg_dump running as tautaurun").And.Not.Contain("Permission denied"));
+        Assert.That(await machine.MustAsync(State), Is.EqualTo(atBackup));
+        await machine.MustAsync(Health);
+        var emergency = Regex.Match(restored, @"emergency backup of the current state: (\S+)").Groups[1].Value;
+        Assert.That((await machine.MustAsync($"stat -c '%U:%G %a' {emergency}")).Trim(), Is.EqualTo("tautaurun:tautaurun 640"));
     }
 
     /// <summary>The service runs as tautaurun, and in its own view of the files only its directories are writable.</summary>
