@@ -51,7 +51,8 @@ public sealed class PersonalDataErasure(NpgsqlDataSource dataSource, EventSettin
         var settings = await settingsStore.LoadAsync();
         if (DateTime.UtcNow < settings.ErasableFrom)
             return new Outcome(false, $"Personal data can be erased from {settings.Local(settings.ErasableFrom):d MMMM yyyy HH:mm}, " +
-                                      $"{settings.ErasePersonalDataDays} days after the race start (see Settings). Nothing was erased.") { Refused = true };
+                                      $"{settings.ErasePersonalDataDays} days after the race start (see Settings). Nothing was erased.")
+            { Refused = true };
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var report = await EraseAsync(transaction, [], settings);
