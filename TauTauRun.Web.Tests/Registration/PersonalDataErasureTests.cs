@@ -150,6 +150,46 @@ public sealed class PersonalDataErasureTests : DatabaseTest
         Assert.That(await SnapshotAsync(), Is.EqualTo(after));
     }
 
+    [TestCase("UPDATE audit_log SET actor = 'someone else', details = '{}'")]
+    [TestCase("UPDATE audit_log SET action = 'other.action'")]
+    [TestCase("UPDATE audit_log SET ip = '192.0.2.99'")]
+    [TestCase("DELETE FROM audit_log")]
+    public async Task With_redaction_on_the_audit_log_still_refuses_any_other_change(string sql)
+    {
+        await WriteRunnerAuditRowAsync();
+        await using (var connection = await OpenAsync())
+        {
+            var refused = Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(
+                $"BEGIN; SET LOCAL tautaurun.audit_redact = 'on'; {sql}; COMMIT;"));
+            Assert.That(refused!.MessageText, Does.Contain("append-only"));
+        }
+        await using var fresh = await OpenAsync();
+        Assert.That(await fresh.QuerySingleAsync<(string, string, string)>("SELECT actor, action, host(ip) FROM audit_log"),
+            Is.EqualTo(("runner", "runner.edited", "192.0.2.7")));
+    }
+
+    [Test]
+    public async Task With_redaction_on_details_may_be_replaced_and_the_address_cleared_and_only_then()
+    {
+        await WriteRunnerAuditRowAsync();
+        await using var connection = await OpenAsync();
+        const string Redact = """UPDATE audit_log SET details = '{"fields":["[erased]"]}', ip = NULL""";
+
+        Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(Redact));
+        await using var fresh = await OpenAsync();
+        Assert.That(await fresh.ExecuteAsync($"BEGIN; SET LOCAL tautaurun.audit_redact = 'on'; {Redact}; COMMIT;"), Is.EqualTo(1));
+        Assert.That(await fresh.QuerySingleAsync<(string, string?)>("SELECT details::text, host(ip) FROM audit_log"),
+            Is.EqualTo(("{\"fields\": [\"[erased]\"]}", (string?)null)));
+    }
+
+    private static async Task WriteRunnerAuditRowAsync()
+    {
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await AuditLog.WriteAsync(transaction, new AuditActor(null, "runner", "192.0.2.7"), "runner.edited", new { fields = new[] { "phone" } });
+        await transaction.CommitAsync();
+    }
+
     /// <summary>Every row of the tables erasure touches, as text.</summary>
     private static async Task<string> SnapshotAsync()
     {
