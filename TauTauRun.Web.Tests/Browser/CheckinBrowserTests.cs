@@ -66,6 +66,7 @@ public sealed class CheckinBrowserTests : DatabaseTest
             "/admin/payments/import", "/admin/settings", "/admin/categories", $"/admin/categories/{race}", "/admin/emails",
             "/admin/emails/preview", "/admin/exports", "/admin/coupons", "/admin/admins", "/admin/audit", "/admin/password",
             "/admin/participants/new", "/admin/participants/import", $"/admin/participants/{runner}/transfer",
+            "/admin/retention", $"/admin/participants/{runner}/erase",
         })
         {
             await page.GotoAsync(new Uri(address, path).ToString());

@@ -30,6 +30,8 @@ public sealed record EventSettings
     public string WaiverVersion { get; init; } = "2026-1";
     /// <summary>Where runners' replies go (every email's Reply-To); empty: to SMTP_FROM.</summary>
     public string ReplyTo { get; init; } = "";
+    /// <summary>Days after the race start from which the runners' personal data may be erased (an admin confirms it).</summary>
+    public int ErasePersonalDataDays { get; init; } = 90;
 
     /// <summary>The same settings with every time in UTC, as timestamptz columns require.</summary>
     public EventSettings InUtc() => this with
@@ -40,6 +42,9 @@ public sealed record EventSettings
         EditDeadline = EditDeadline.ToUniversalTime(),
         TransferDeadline = TransferDeadline.ToUniversalTime(),
     };
+
+    /// <summary>From when the runners' personal data may be erased (<see cref="ErasePersonalDataDays"/> after the start).</summary>
+    public DateTime ErasableFrom => StartsAt.AddDays(ErasePersonalDataDays);
 
     public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
     public DateTime Local(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(utc, Zone);

@@ -42,7 +42,7 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
         SELECT name, description, starts_at, time_zone, place, bank_account_holder, bank_iban, bank_bic,
                bank_name, registration_opens_at, registration_closes_at, payment_deadline_days, payment_reminder_days,
                edit_deadline, waitlist_offer_hours, email_confirm_hours, waiver_text, waiver_version, reply_to,
-               transfer_deadline, transfer_keeps_bib
+               transfer_deadline, transfer_keeps_bib, erase_personal_data_days
         FROM event_settings
         """;
 
@@ -57,11 +57,11 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
             INSERT INTO event_settings (name, description, starts_at, time_zone, place, bank_account_holder,
                 bank_iban, bank_bic, bank_name, registration_opens_at, registration_closes_at,
                 payment_deadline_days, edit_deadline, waitlist_offer_hours, email_confirm_hours, waiver_text, waiver_version,
-                reply_to, transfer_deadline, transfer_keeps_bib)
+                reply_to, transfer_deadline, transfer_keeps_bib, erase_personal_data_days)
             VALUES (@Name, @Description, @StartsAt, @TimeZone, @Place, @BankAccountHolder,
                 @BankIban, @BankBic, @BankName, @RegistrationOpensAt, @RegistrationClosesAt,
                 @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @EmailConfirmHours, @WaiverText, @WaiverVersion,
-                @ReplyTo, @TransferDeadline, @TransferKeepsBib)
+                @ReplyTo, @TransferDeadline, @TransferKeepsBib, @ErasePersonalDataDays)
             ON CONFLICT (id) DO NOTHING
             """, defaults.InUtc(), transaction);
         return await connection.QuerySingleAsync<EventSettings>(Select, transaction: transaction);

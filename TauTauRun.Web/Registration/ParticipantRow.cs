@@ -42,6 +42,8 @@ public sealed class ParticipantRow
     public DateTime StatusChangedAt { get; init; }
     /// <summary>When the runner opened an emailed link or paid; a place held without it is released after a while.</summary>
     public DateTime? EmailConfirmedAt { get; init; }
+    /// <summary>When the runner's personal data was erased (<see cref="PersonalDataErasure"/>); null: not erased.</summary>
+    public DateTime? ErasedAt { get; init; }
 
     /// <summary>Joined: the race's name (<c>c.name AS category_name</c>).</summary>
     public string CategoryName { get; init; } = "";

@@ -2,7 +2,7 @@ namespace TauTauRun.Web.Registration;
 
 public static class RegistrationSetup
 {
-    /// <summary>The participant lifecycle: registration, places, payments, bank-statement import, check-in, transfers and race changes, walk-in and paper entries, the expiry sweep, and the runners' post limit.</summary>
+    /// <summary>The participant lifecycle: registration, places, payments, bank-statement import, check-in, transfers and race changes, walk-in and paper entries, personal data erasure, the expiry sweep, and the runners' post limit.</summary>
     public static void AddTauTauRunRegistration(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Registrar>();
@@ -20,6 +20,7 @@ public static class RegistrationSetup
         builder.Services.AddSingleton<RaceChanges>();
         builder.Services.AddSingleton<WalkIns>();
         builder.Services.AddSingleton<PaperEntries>();
+        builder.Services.AddSingleton<PersonalDataErasure>();
         builder.Services.AddRunnerRateLimits(builder.Configuration);
     }
 }

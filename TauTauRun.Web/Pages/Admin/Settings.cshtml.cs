@@ -64,7 +64,8 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
                 registration_opens_at = @RegistrationOpensAt, registration_closes_at = @RegistrationClosesAt,
                 payment_deadline_days = @PaymentDeadlineDays, payment_reminder_days = @PaymentReminderDays, edit_deadline = @EditDeadline,
                 waitlist_offer_hours = @WaitlistOfferHours, email_confirm_hours = @EmailConfirmHours, waiver_text = @WaiverText, waiver_version = @WaiverVersion,
-                reply_to = @ReplyTo, transfer_deadline = @TransferDeadline, transfer_keeps_bib = @TransferKeepsBib, updated_at = now()
+                reply_to = @ReplyTo, transfer_deadline = @TransferDeadline, transfer_keeps_bib = @TransferKeepsBib,
+                erase_personal_data_days = @ErasePersonalDataDays, updated_at = now()
             WHERE id = 1
             """, wanted, transaction);
         if (updated != 1)
@@ -116,6 +117,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             WaitlistOfferHours = Form.WaitlistOfferHours!.Value, EmailConfirmHours = Form.EmailConfirmHours!.Value,
             TransferDeadline = transferDeadline!.Value, TransferKeepsBib = Form.TransferKeepsBib,
             WaiverText = Form.WaiverText!.Trim(), WaiverVersion = Form.WaiverVersion!.Trim(), ReplyTo = replyTo,
+            ErasePersonalDataDays = Form.ErasePersonalDataDays!.Value,
         };
     }
 
@@ -217,6 +219,11 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
         [StringLength(254, ErrorMessage = "Keep the address to 254 characters.")]
         public string? ReplyTo { get; init; }
 
+        [Display(Name = "Days after the race start until the runners' personal data is erased")]
+        [Required(ErrorMessage = "Enter after how many days the runners' personal data is erased.")]
+        [Range(1, 3650, ErrorMessage = "Personal data is erased 1 to 3650 days after the race.")]
+        public int? ErasePersonalDataDays { get; init; }
+
         /// <summary>The stored settings' version this form was filled from (their updated_at, in ticks).</summary>
         public long Version { get; init; }
 
@@ -230,7 +237,7 @@ public sealed class SettingsModel(NpgsqlDataSource dataSource, EventSettingsStor
             PaymentDeadlineDays = settings.PaymentDeadlineDays, PaymentReminderDays = settings.PaymentReminderDays, EditDeadline = settings.Local(settings.EditDeadline),
             TransferDeadline = settings.Local(settings.TransferDeadline), TransferKeepsBib = settings.TransferKeepsBib,
             WaitlistOfferHours = settings.WaitlistOfferHours, EmailConfirmHours = settings.EmailConfirmHours, WaiverText = settings.WaiverText, WaiverVersion = settings.WaiverVersion,
-            ReplyTo = settings.ReplyTo,
+            ReplyTo = settings.ReplyTo, ErasePersonalDataDays = settings.ErasePersonalDataDays,
         };
     }
 }
