@@ -177,7 +177,7 @@ public sealed class PersonalDataErasure(NpgsqlDataSource dataSource, EventSettin
     /// <summary>
     /// The runners' audit rows (and, after the event, the notes on resolved bank lines) keep their who, what
     /// and when; every text in their details becomes <see cref="Erased"/> and a runner's client address is
-    /// dropped, through the one UPDATE the append-only trigger allows (migration 58).
+    /// dropped, through the one UPDATE the append-only trigger allows (migration 74).
     /// </summary>
     private static async Task<int> RedactAuditAsync(NpgsqlTransaction transaction, long[] ids, bool all)
     {

@@ -6,7 +6,7 @@ namespace TauTauRun.Migrations;
 /// How many days after the race start the runners' personal data may be erased (Indonesia's UU PDP:
 /// kept no longer than the purpose needs). The erasure itself waits for an admin's confirmation.
 /// </summary>
-[Migration(57, "days until personal data is erased")]
+[Migration(73, "days until personal data is erased")]
 public sealed class AddErasePersonalDataDays : Migration
 {
     public override void Up() => Execute.Sql("""

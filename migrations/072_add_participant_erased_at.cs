@@ -7,7 +7,7 @@ namespace TauTauRun.Migrations;
 /// reference, race, status, payment and bib, with placeholders where the personal data was, so the
 /// counts stay right and the CHECKs still hold. Null: not erased.
 /// </summary>
-[Migration(56, "participants.erased_at")]
+[Migration(72, "participants.erased_at")]
 public sealed class AddParticipantErasedAt : Migration
 {
     public override void Up() => Execute.Sql("ALTER TABLE participants ADD COLUMN erased_at timestamptz;");

@@ -8,7 +8,7 @@ namespace TauTauRun.Migrations;
 /// address, and nothing else (who, what, when and which runner stay). Everything else stays refused as
 /// in migration 35, the retention purge included.
 /// </summary>
-[Migration(58, "audit log redaction")]
+[Migration(74, "audit log redaction")]
 public sealed class AuditLogRedaction : Migration
 {
     public override void Up() => Execute.Sql("""
