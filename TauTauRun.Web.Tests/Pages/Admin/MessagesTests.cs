@@ -39,10 +39,10 @@ public sealed class MessagesTests : DatabaseTest
     }
 
     /// <summary>The app's settings against this test's SMTP server, delivering every 100 ms, by default with no pacing to speak of.</summary>
-    private Dictionary<string, string?> Settings(int perMinute = 60000)
+    private Dictionary<string, string?> Settings(int perMinute = 60000, string poll = "00:00:00.100")
     {
         var settings = smtp.AppSettings;
-        settings["Email:PollInterval"] = "00:00:00.100";
+        settings["Email:PollInterval"] = poll;
         settings["Email:RetryBase"] = "00:00:00.500";
         settings["Email:GroupMessagesPerMinute"] = perMinute.ToString();
         return settings;
@@ -91,6 +91,22 @@ public sealed class MessagesTests : DatabaseTest
         await DeliveredAsync(2);
         Assert.That(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM group_messages"), Is.EqualTo(1));
         Assert.That(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM email_logs"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task The_copies_are_due_one_after_another_at_the_set_pace_and_after_an_earlier_runs()
+    {
+        await RestartAsync(perMinute: 30, "dave", poll: "01:00:00"); // 2 s apart; nothing delivered meanwhile
+        await using var connection = await OpenAsync();
+        for (var i = 0; i < 3; i++)
+            await TestData.ParticipantAsync(connection, tenK, "PAID");
+
+        await SendAsync([]);
+        await SendAsync([]);
+
+        var due = (await connection.QueryAsync<DateTime>("SELECT next_attempt_at FROM email_logs ORDER BY group_message_id, participant_id")).ToList();
+        Assert.That(due, Has.Count.EqualTo(6));
+        Assert.That(due.Zip(due.Skip(1), (a, b) => b - a), Is.All.EqualTo(TimeSpan.FromSeconds(2)));
     }
 
     [Test]
@@ -181,12 +197,31 @@ public sealed class MessagesTests : DatabaseTest
             "SELECT email FROM participants WHERE id = ANY(@runners)", new { runners = runners.ToArray() })));
     }
 
+    [Test]
+    public async Task While_SMTP_is_down_the_message_waits_and_then_reaches_every_runner_once()
+    {
+        await using var connection = await OpenAsync();
+        for (var i = 0; i < 5; i++)
+            await TestData.ParticipantAsync(connection, tenK, "PAID");
+        await smtp.StopAsync();
+
+        await SendAsync([]);
+        var failed = await PollAsync(() => connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM email_logs WHERE status = 'FAILED' AND next_attempt_at IS NOT NULL"), 5);
+        smtp.Start();
+        var received = await DeliveredAsync(5);
+
+        Assert.That(failed, Is.EqualTo(5), "every copy failed once and waits for its retry");
+        Assert.That(received.Select(m => (Recipient(m), m.MessageId)), Is.EquivalentTo(
+            await connection.QueryAsync<(string, string)>("SELECT recipient, message_id FROM email_logs")));
+    }
+
     /// <summary>This test's app again with another pace, and an admin signed in to it.</summary>
-    private async Task RestartAsync(int perMinute, string admin)
+    private async Task RestartAsync(int perMinute, string admin, string poll = "00:00:00.100")
     {
         alice.Dispose();
         await app.DisposeAsync();
-        app = new TestApp(settings: Settings(perMinute));
+        app = new TestApp(settings: Settings(perMinute, poll));
         alice = await AdminSession.SignedInAsync(app, admin);
     }
 
