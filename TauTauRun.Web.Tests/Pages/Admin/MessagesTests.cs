@@ -216,6 +216,22 @@ public sealed class MessagesTests : DatabaseTest
             await connection.QueryAsync<(string, string)>("SELECT recipient, message_id FROM email_logs")));
     }
 
+    [Test]
+    public async Task Only_admins_see_the_messages_page_and_its_link_volunteers_do_not()
+    {
+        using var vera = await AdminSession.SignedInAsync(app, "vera", role: "volunteer");
+
+        var refused = await vera.GetAsync(Page);
+
+        Assert.That(AdminSession.RedirectPath(refused), Does.StartWith("/admin/denied"));
+        Assert.That(await NavigationLinksAsync(vera), Does.Not.Contain(Page));
+        Assert.That(await NavigationLinksAsync(alice), Does.Contain(Page));
+    }
+
+    private static async Task<IEnumerable<string?>> NavigationLinksAsync(AdminSession session) =>
+        new HtmlParser().ParseDocument(await (await session.GetAsync("/admin")).Content.ReadAsStringAsync())
+            .QuerySelectorAll("nav[aria-label=Admin] a").Select(a => a.GetAttribute("href"));
+
     /// <summary>This test's app again with another pace, and an admin signed in to it.</summary>
     private async Task RestartAsync(int perMinute, string admin, string poll = "00:00:00.100")
     {
