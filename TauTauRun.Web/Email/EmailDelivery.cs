@@ -26,9 +26,13 @@ public sealed class EmailDelivery(
         // Taken when sent, not when queued: a reply address changed meanwhile is the one used. Read
         // before claiming, so a failed read leaves no batch waiting for its lease.
         var replyTo = (await eventSettings.LoadAsync()).ReplyTo is { Length: > 0 } address ? MailboxAddress.Parse(address) : null;
-        var batch = await ClaimAsync(cancellationToken);
-        if (batch.Count == 0)
+        var claimed = await ClaimAsync(cancellationToken);
+        if (claimed.Count == 0)
             return 0;
+        var skipped = await SkipLeftGroupAsync(claimed);
+        var batch = claimed.Where(message => !skipped.Contains(message.Id)).ToList();
+        if (batch.Count == 0)
+            return claimed.Count;
 
         var sent = new SentMarks(this);
         IMailSession? session = null;
@@ -55,8 +59,9 @@ public sealed class EmailDelivery(
             if (session is not null)
                 await session.DisposeAsync();
         }
-        logger.LogInformation("Email batch: {Sent} of {Claimed} delivered through {Transport}", sent.Count, batch.Count, transport.Describe());
-        return batch.Count;
+        logger.LogInformation("Email batch: {Sent} of {Claimed} delivered through {Transport}, {Skipped} skipped",
+            sent.Count, claimed.Count, transport.Describe(), skipped.Count);
+        return claimed.Count;
     }
 
     /// <summary>
@@ -162,6 +167,29 @@ public sealed class EmailDelivery(
                       e.message_id AS MessageId, e.attempts, e.status_token AS StatusToken
             """, new { Options.Lease, Options.BatchSize }, cancellationToken: cancellationToken));
         return rows.AsList();
+    }
+
+    /// <summary>
+    /// Settles as SKIPPED the claimed copies of group messages whose runner is no longer in a status the
+    /// message was written for (cancelled since, or paid since a "please pay"). Checked here, when the copy
+    /// is about to leave, not when it was queued: a paced message waits for hours, and this one check
+    /// covers every way a status changes.
+    /// </summary>
+    private async Task<HashSet<long>> SkipLeftGroupAsync(List<OutboxMessage> claimed)
+    {
+        var ids = claimed.Where(message => message.Kind is null).Select(message => message.Id).ToArray();
+        if (ids.Length == 0)
+            return [];
+        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        return (await connection.QueryAsync<long>("""
+            UPDATE email_logs e
+            SET status = 'SKIPPED', claimed_until = NULL, next_attempt_at = NULL,
+                last_error = 'not sent: the runner''s status changed to ' || p.payment_status || ' after the message was queued'
+            FROM group_messages g, participants p
+            WHERE e.id = ANY(@ids) AND g.id = e.group_message_id AND p.id = e.participant_id
+              AND p.payment_status <> ALL (g.statuses)
+            RETURNING e.id
+            """, new { ids })).ToHashSet();
     }
 
     private Task MarkFailedAsync(OutboxMessage message, string error, bool permanent, bool onlyIfClaimed = false)

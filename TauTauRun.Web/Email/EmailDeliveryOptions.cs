@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace TauTauRun.Web.Email;
 
 /// <summary>
@@ -14,6 +16,13 @@ public sealed class EmailDeliveryOptions
     public int MaxAttempts { get; set; } = 12;
     public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(30);
     public TimeSpan RetryCap { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How fast a message to a group of runners leaves (all instances together): its copies are queued
+    /// this many a minute apart. One a second stays under the hourly and per-second limits of common
+    /// SMTP providers; raise it to what yours allows.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "Email:GroupMessagesPerMinute must be between 1 and 100000.")]
+    public int GroupMessagesPerMinute { get; set; } = 60;
 
     public TimeSpan RetryDelay(int attempt)
     {

@@ -17,6 +17,12 @@ public static class EmailKind
     /// <summary>To the address a runner replaced, so a stolen link cannot quietly move their mail elsewhere.</summary>
     public const string EmailChanged = "EMAIL_CHANGED";
 
+    /// <summary>
+    /// Not stored: a group message's copy has no kind (migration 76). Names group messages where a kind
+    /// is asked for (checking an organiser's placeholders, the preview); none links to the status page.
+    /// </summary>
+    public const string GroupMessage = "GROUP_MESSAGE";
+
     public static readonly IReadOnlyList<string> All =
         [RegistrationReceived, PaymentConfirmed, RegistrationCancelled, RegistrationExpired, WaitlistOffer, StatusLink, WaitlistJoined, PaymentReminder,
             PlaceTransferred, PlaceReceived, RaceChanged, EmailChanged];

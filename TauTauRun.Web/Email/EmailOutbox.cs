@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TauTauRun.Web.Data;
 
@@ -10,18 +11,22 @@ namespace TauTauRun.Web.Email;
 /// so every retry of the message carries the same one. A status link is stored as a placeholder with the
 /// token beside it until the message is sent (see <see cref="OutboxMessage"/>).
 /// </summary>
-public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings emailSettings)
+public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings emailSettings, IOptions<EmailDeliveryOptions> options)
 {
+    private const string RunnerColumns = """
+        p.email AS Email, p.full_name AS FullName, p.reference AS Reference, c.name AS CategoryName,
+        p.amount_due_minor AS AmountDueMinor, p.currency AS Currency, p.bib AS Bib,
+        p.status_changed_at AS PendingSince, p.offer_expires_at AS OfferExpiresAt,
+        p.email_confirmed_at IS NOT NULL AS EmailConfirmed, p.amount_paid_minor AS AmountPaidMinor
+        """;
+
     /// <param name="statusToken">The runner's current secret token, for kinds whose message links to the status page.</param>
     /// <param name="recipient">Another address than the runner's current one (the old one, when it was changed).</param>
     public async Task<long> QueueAsync(NpgsqlTransaction transaction, long participantId, string kind, string? statusToken = null, string? recipient = null)
     {
         var connection = transaction.Connection!;
-        var runner = await connection.QuerySingleAsync<RunnerDetails>("""
-            SELECT p.email AS Email, p.full_name AS FullName, p.reference AS Reference, c.name AS CategoryName,
-                   p.amount_due_minor AS AmountDueMinor, p.currency AS Currency, p.bib AS Bib,
-                   p.status_changed_at AS PendingSince, p.offer_expires_at AS OfferExpiresAt,
-                   p.email_confirmed_at IS NOT NULL AS EmailConfirmed, p.amount_paid_minor AS AmountPaidMinor
+        var runner = await connection.QuerySingleAsync<RunnerDetails>($"""
+            SELECT {RunnerColumns}
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             WHERE p.id = @participantId
             """, new { participantId }, transaction);
@@ -35,6 +40,48 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             RETURNING id
             """, new { participantId, kind, recipient = recipient ?? runner.Email, email.Subject, email.Html, email.Text, messageId = NewMessageId(), statusToken },
             transaction);
+    }
+
+    /// <summary>
+    /// A group message (<c>group_messages</c> row <paramref name="groupMessageId"/>) in the organiser's
+    /// <paramref name="wording"/>, rendered for each runner, one outbox row each. The copies are due one
+    /// after another, <see cref="EmailDeliveryOptions.GroupMessagesPerMinute"/> a minute, starting after
+    /// the last copy of any earlier group message still waiting: every worker of every instance claims
+    /// by due time, so the pace holds for them all, and a runner's own mail (due at once) goes first.
+    /// The caller holds the lock that orders group messages (see the admin page).
+    /// </summary>
+    public async Task<int> QueueGroupAsync(NpgsqlTransaction transaction, long groupMessageId, OrganiserTemplate wording, IReadOnlyList<long> participantIds)
+    {
+        var connection = transaction.Connection!;
+        var settings = await settingsStore.LoadAsync(transaction);
+        var runners = (await connection.QueryAsync<long, RunnerDetails, (long Id, RunnerDetails Runner)>($"""
+            SELECT p.id, {RunnerColumns}
+            FROM participants p JOIN race_categories c ON c.id = p.category_id
+            WHERE p.id = ANY(@participantIds)
+            ORDER BY p.id
+            """, (id, runner) => (id, runner), new { participantIds = participantIds.ToArray() }, transaction, splitOn: "Email")).AsList();
+        var emails = runners.Select(r => wording.Render(settings, r.Runner, statusUrl: null)).ToList();
+        return await connection.ExecuteAsync("""
+            WITH start AS (
+                SELECT greatest(now(), max(next_attempt_at) + @spacing) AS at
+                FROM email_logs WHERE group_message_id IS NOT NULL AND status <> 'SENT')
+            INSERT INTO email_logs (participant_id, group_message_id, recipient, subject, html_body, text_body, message_id, next_attempt_at)
+            SELECT r.participant_id, @groupMessageId, r.recipient, r.subject, r.html, r.text, r.message_id,
+                   start.at + (r.n - 1) * @spacing
+            FROM unnest(@ids, @recipients, @subjects, @htmls, @texts, @messageIds)
+                     WITH ORDINALITY AS r(participant_id, recipient, subject, html, text, message_id, n),
+                 start
+            """, new
+        {
+            groupMessageId,
+            spacing = TimeSpan.FromMinutes(1) / options.Value.GroupMessagesPerMinute,
+            ids = runners.Select(r => r.Id).ToArray(),
+            recipients = runners.Select(r => r.Runner.Email).ToArray(),
+            subjects = emails.Select(e => e.Subject).ToArray(),
+            htmls = emails.Select(e => e.Html).ToArray(),
+            texts = emails.Select(e => e.Text).ToArray(),
+            messageIds = emails.Select(_ => NewMessageId()).ToArray(),
+        }, transaction);
     }
 
     /// <summary>

@@ -11,9 +11,10 @@ public static class EmailSetup
         builder.Services.AddSingleton(_ => EmailSettings.Read(builder.Configuration));
         builder.Services.AddSingleton<EmailOutbox>();
         builder.Services.AddSingleton<FailedEmailResender>();
+        // Also where mail is only queued: a group message is paced when it is queued.
+        builder.Services.AddOptions<EmailDeliveryOptions>().Bind(builder.Configuration.GetSection("Email")).ValidateDataAnnotations().ValidateOnStart();
         if (!deliver)
             return;
-        builder.Services.Configure<EmailDeliveryOptions>(builder.Configuration.GetSection("Email"));
         builder.Services.AddSingleton<IMailTransport>(services =>
         {
             var settings = services.GetRequiredService<EmailSettings>();

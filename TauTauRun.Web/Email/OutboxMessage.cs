@@ -6,9 +6,9 @@ namespace TauTauRun.Web.Email;
 /// A row of <c>email_logs</c> claimed for delivery. A status link is stored as a placeholder and its
 /// token beside the body, cleared once the message is sent or given up: after delivery no table holds
 /// a runner's link. Without a token (a resend after it was cleared) the link goes to the page that
-/// sends a fresh one.
+/// sends a fresh one. A group message's copy has no <see cref="Kind"/> (it has no built-in template).
 /// </summary>
-public sealed record OutboxMessage(long Id, string Kind, string Recipient, string Subject, string HtmlBody, string TextBody, string MessageId, int Attempts,
+public sealed record OutboxMessage(long Id, string? Kind, string Recipient, string Subject, string HtmlBody, string TextBody, string MessageId, int Attempts,
     string? StatusToken)
 {
     /// <summary>Stands for the token in a stored body; made of the token's own characters, so no encoding changes it.</summary>

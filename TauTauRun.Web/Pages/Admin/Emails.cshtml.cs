@@ -19,7 +19,7 @@ namespace TauTauRun.Web.Pages.Admin;
 public sealed class EmailsModel(NpgsqlDataSource dataSource, FailedEmailResender resender) : PageModel
 {
     public const int PageSize = 50;
-    public static readonly IReadOnlyList<string> Statuses = ["QUEUED", "SENT", "FAILED"];
+    public static readonly IReadOnlyList<string> Statuses = ["QUEUED", "SENT", "FAILED", "SKIPPED"];
 
     [BindProperty(SupportsGet = true)] public Filters Filter { get; set; } = new();
     public IReadOnlyList<Message> Messages { get; private set; } = [];
@@ -99,7 +99,7 @@ public sealed class EmailsModel(NpgsqlDataSource dataSource, FailedEmailResender
 
     public sealed record Filters
     {
-        [RegularExpression("^(QUEUED|SENT|FAILED)$", ErrorMessage = "Choose one of the statuses listed.")]
+        [RegularExpression("^(QUEUED|SENT|FAILED|SKIPPED)$", ErrorMessage = "Choose one of the statuses listed.")]
         public string? Status { get; init; }
         public string? Kind { get; init; }
         [Range(1, long.MaxValue)] public long? Before { get; init; }
