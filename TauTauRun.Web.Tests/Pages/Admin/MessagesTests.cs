@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using AngleSharp.Html.Parser;
 using Dapper;
 using MimeKit;
@@ -71,6 +72,8 @@ public sealed class MessagesTests : DatabaseTest
         Assert.That(received.Select(m => (m.To.Mailboxes.Single().Address, m.MessageId)), Is.EquivalentTo(queued));
         Assert.That(await connection.QueryAsync<string>("SELECT action FROM audit_log WHERE action LIKE 'group_message.%'"),
             Is.EqualTo(new[] { "group_message.sent" }));
+        var outboxPage = await (await alice.GetAsync("/admin/emails")).Content.ReadAsStringAsync();
+        Assert.That(Regex.Matches(outboxPage, "<td>GROUP_MESSAGE</td>"), Has.Count.EqualTo(2), "the outbox names the copies");
     }
 
     [Test]
