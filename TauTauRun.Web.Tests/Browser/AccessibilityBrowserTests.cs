@@ -65,8 +65,8 @@ public sealed class AccessibilityBrowserTests : DatabaseTest
         await page.GetByLabel("Email").FillAsync("anna.example.org");
         await page.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
 
-        var focused = await page.EvaluateAsync<string>("document.activeElement.className");
-        Assert.That(focused, Does.Contain("error-summary"));
+        // Expect waits for the answer page to load and take focus (asked at once, a loaded machine saw the old page).
+        await Assertions.Expect(page.Locator(".error-summary")).ToBeFocusedAsync();
         var invalid = page.Locator("[aria-invalid=true]");
         Assert.That(await invalid.CountAsync(), Is.EqualTo(10));
         var links = page.Locator(".error-summary a");
