@@ -124,7 +124,7 @@ public sealed class MessagesModel(NpgsqlDataSource dataSource, EmailOutbox outbo
     private async Task LoadAsync()
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        Races = (await connection.QueryAsync<(long, string)>("SELECT id, name FROM race_categories ORDER BY sort_order, name")).AsList();
+        Races = await Registration.Races.ListAsync<(long, string)>(connection, Registration.Races.Names);
         Runs = (await connection.QueryAsync<Run>("""
             SELECT g.id, g.subject, g.created_at, g.sent_by, g.recipients,
                    count(*) FILTER (WHERE e.status = 'SENT') AS sent,
