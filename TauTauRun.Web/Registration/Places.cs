@@ -31,10 +31,7 @@ public sealed class Places(EmailOutbox outbox, EventSettingsStore settingsStore)
         {
             var token = StatusTokens.New();
             var participantId = await transaction.Connection!.ExecuteScalarAsync<long?>($"""
-                WITH slot AS MATERIALIZED (
-                    SELECT slot_no FROM category_slots
-                    WHERE category_id = @categoryId AND participant_id IS NULL
-                    ORDER BY slot_no LIMIT 1 FOR UPDATE SKIP LOCKED),
+                WITH slot AS MATERIALIZED ({FreeSlots.Claim("@categoryId")}),
                 next AS MATERIALIZED (
                     SELECT id FROM participants
                     WHERE category_id = @categoryId AND payment_status = '{ParticipantStatus.Waitlisted}'

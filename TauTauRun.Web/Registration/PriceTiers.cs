@@ -81,10 +81,10 @@ public static class PriceTiers
         {
             if (tier.Places is null)
                 return new Claim(tier.Id, null, tier.PriceMinor);
-            var slot = await connection.ExecuteScalarAsync<int?>("""
+            var slot = await connection.ExecuteScalarAsync<int?>($"""
                 SELECT slot_no FROM price_tier_slots
                 WHERE tier_id = @Id AND participant_id IS NULL
-                ORDER BY slot_no LIMIT 1 FOR UPDATE SKIP LOCKED
+                ORDER BY {FreeSlots.Order} LIMIT 1 FOR UPDATE SKIP LOCKED
                 """, new { tier.Id }, transaction);
             if (slot is not null)
                 return new Claim(tier.Id, slot, tier.PriceMinor);

@@ -53,11 +53,8 @@ public sealed class RaceChanges(NpgsqlDataSource dataSource, EmailOutbox outbox,
         // The free slot is chosen in a MATERIALIZED CTE, which runs once. As a subquery in FROM it can sit on
         // the inner side of a nested loop and be rescanned: each rescan skips the slot this statement just
         // took and returns the next one, and the runner would be given two (a duplicate key, or worse).
-        var claimed = await connection.ExecuteAsync("""
-            WITH free AS MATERIALIZED (
-                SELECT slot_no FROM category_slots
-                WHERE category_id = @toCategoryId AND participant_id IS NULL
-                ORDER BY slot_no LIMIT 1 FOR UPDATE SKIP LOCKED)
+        var claimed = await connection.ExecuteAsync($"""
+            WITH free AS MATERIALIZED ({FreeSlots.Claim("@toCategoryId")})
             UPDATE category_slots s SET participant_id = @Id
             FROM free
             WHERE s.category_id = @toCategoryId AND s.slot_no = free.slot_no

@@ -23,9 +23,9 @@ public static class Races
     /// free-slot index (<c>category_slots_free</c>): counted, or as EXISTS, it scanned the whole slot
     /// table whenever a race was full, most of the database's work in a rush (bench/FINDINGS.md).
     /// </summary>
-    public const string HasFreePlace = """
+    public const string HasFreePlace = $"""
         (SELECT s.slot_no FROM category_slots s WHERE s.category_id = c.id AND s.participant_id IS NULL
-         ORDER BY s.slot_no LIMIT 1) IS NOT NULL
+         ORDER BY s.{FreeSlots.Order} LIMIT 1) IS NOT NULL
         """;
 
     /// <summary>The event page: each race with its price and places left.</summary>

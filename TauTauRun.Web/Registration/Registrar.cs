@@ -102,11 +102,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
                 SELECT id, currency, price, CASE WHEN @PercentOff::integer IS NOT NULL THEN price * @PercentOff / 100
                                                  ELSE least(price, coalesce(@AmountOffMinor::bigint, 0)) END AS discount
                 FROM category),
-            slot AS MATERIALIZED (
-                SELECT slot_no FROM category_slots
-                WHERE category_id = @CategoryId AND participant_id IS NULL
-                ORDER BY slot_no -- the free-slot index's order: without it a full race can mean a scan of every slot
-                LIMIT 1 FOR UPDATE SKIP LOCKED),
+            slot AS MATERIALIZED ({FreeSlots.Claim("@CategoryId")}),
             runner AS (
                 INSERT INTO participants (reference, access_token_hash, category_id, payment_status, full_name, email,
                     phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
