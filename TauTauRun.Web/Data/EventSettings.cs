@@ -46,6 +46,8 @@ public sealed record EventSettings
     /// <summary>From when the runners' personal data may be erased (<see cref="ErasePersonalDataDays"/> after the start).</summary>
     public DateTime ErasableFrom => StartsAt.AddDays(ErasePersonalDataDays);
 
-    public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+    // FindSystemTimeZoneById takes a process-wide lock on every call, and every page shows event times.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo> Zones = new();
+    public TimeZoneInfo Zone => Zones.GetOrAdd(TimeZone, TimeZoneInfo.FindSystemTimeZoneById);
     public DateTime Local(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(utc, Zone);
 }

@@ -10,9 +10,11 @@ namespace TauTauRun.Bench.Load;
 /// GET the form, POST it with the hidden fields it carried (the antiforgery token among them), follow
 /// the redirect to the confirmation page; when the answer to the POST is the form again offering the
 /// race's waiting list, post it once more accepting the offer, as a runner would. Mode "insert" only POSTs one small form to --form-path.
+/// Modes "form" and "status" measure one step alone, for the cost budget: "form" only GETs the form; "status" registers
+/// once per user (not counted) and then only GETs the confirmation page it was sent to.
 /// A warm-up (JIT, pools) runs first and is not counted; then the measured phase.
 ///
-/// Options: --url BASE (required), --mode flow|insert, --users 64, --warmup SECONDS, --duration SECONDS,
+/// Options: --url BASE (required), --mode flow|insert|form|status, --users 64, --warmup SECONDS, --duration SECONDS,
 /// --form-path /register, --select Form.CategoryId, --categories 1,2 (measured phase; default: every
 /// choice of the select), --warmup-categories 3 (default: the same), --app-pid PID, --pg-pid POSTMASTER,
 /// --trust-certificate FILE (an HTTPS --url whose server shows exactly this certificate, e.g. nginx's self-signed one).
@@ -33,12 +35,10 @@ public static class LoadGenerator
     public static async Task<int> RunAsync(Options options)
     {
         var baseUrl = new Uri(options.Required("url"));
-        var flow = (options.Optional("mode") ?? "flow") switch
-        {
-            "flow" => true,
-            "insert" => false,
-            var other => throw new UsageException($"--mode must be flow or insert, not {other}"),
-        };
+        var mode = options.Optional("mode") ?? "flow";
+        if (mode is not ("flow" or "insert" or "form" or "status"))
+            throw new UsageException($"--mode must be flow, insert, form or status, not {mode}");
+        var flow = mode != "insert";
         var users = options.Int("users", 64);
         var warmup = TimeSpan.FromSeconds(options.Double("warmup", 40));
         var duration = TimeSpan.FromSeconds(options.Double("duration", 30));
@@ -56,7 +56,13 @@ public static class LoadGenerator
         var runners = Enumerable.Range(0, users).Select(i => new VirtualUser(i, baseUrl, plan, state)).ToArray();
         using var sampling = new CancellationTokenSource();
         var rssPeak = appPid > 0 ? SamplePeakRssAsync(appPid, sampling.Token) : Task.FromResult(0.0);
-        var running = runners.Select(r => Task.Run(() => flow ? r.FlowLoopAsync() : r.InsertLoopAsync())).ToArray();
+        var running = runners.Select(r => Task.Run(() => mode switch
+        {
+            "flow" => r.FlowLoopAsync(),
+            "form" => r.StepLoopAsync(stopAfterForm: true),
+            "status" => r.StepLoopAsync(stopAfterForm: false),
+            _ => r.InsertLoopAsync(),
+        })).ToArray();
 
         await Task.Delay(warmup);
         var pgPids = pgPid > 0 ? ProcessStats.WithChildren(pgPid) : [];
@@ -163,7 +169,7 @@ public static class LoadGenerator
 
         public Latencies Step(string name) => steps.GetValueOrDefault(name) ?? new Latencies();
 
-        public async Task FlowLoopAsync()
+        public async Task FlowLoopAsync(bool once = false)
         {
             while (shared.Phase != PhaseStop)
             {
@@ -218,6 +224,45 @@ public static class LoadGenerator
                     }
                     timings.Add(("flow", t0, t3));
                     Completed(phase, timings, waitlisted);
+                    confirmationPath = location;
+                    if (once)
+                        return;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    shared.Error(e.GetType().Name, e.Message);
+                }
+            }
+        }
+
+        private Uri? confirmationPath;
+
+        /// <summary>
+        /// One step alone, again and again: the form's GET, or the confirmation page's GET after one
+        /// registration (which counts as warm-up). Each answer must be a 200.
+        /// </summary>
+        public async Task StepLoopAsync(bool stopAfterForm)
+        {
+            if (!stopAfterForm)
+                await FlowLoopAsync(once: true);
+            var (step, path) = stopAfterForm ? ("get_form", plan.FormPath) : ("get_confirmation", confirmationPath?.ToString());
+            if (path is null)
+                return; // the registration failed, and its error is counted
+            while (shared.Phase != PhaseStop)
+            {
+                var phase = shared.Phase;
+                try
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    using var response = await client.GetAsync(path);
+                    var body = await response.Content.ReadAsStringAsync();
+                    var t1 = Stopwatch.GetTimestamp();
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        shared.Error($"{step}_{(int)response.StatusCode}", body);
+                        continue;
+                    }
+                    Completed(phase, [(step, t0, t1), ("flow", t0, t1)], waitlisted: false);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
