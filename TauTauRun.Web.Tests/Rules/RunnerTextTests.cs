@@ -58,6 +58,25 @@ public sealed partial class RunnerTextTests
     }
 
     [Test]
+    public void Every_key_the_code_names_is_a_text()
+    {
+        var source = Path.Combine(TauTauRun.Web.Tests.Infrastructure.PublishedApp.RepositoryRoot(), "TauTauRun.Web");
+        var named = Directory.EnumerateFiles(source, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(File.ReadLines)
+            .Where(line => line.Contains("RunnerText.") || line.Contains("[Display(Name") || line.Contains("ErrorMessage = "))
+            .SelectMany(line => Key().Matches(line).Select(m => m.Groups[1].Value))
+            // The keys made from a stored code: every gender and every status has its text.
+            .Concat(Web.Registration.RunnerInput.Genders.Keys.Select(code => $"Gender.{code}"))
+            .Concat(Web.Registration.ParticipantStatus.All.Select(status => $"Status.{status}"))
+            .ToHashSet();
+
+        Assert.That(named, Has.Count.GreaterThan(150), "the scan found the code's keys");
+        Assert.That(named.Except(TextsOf(CultureInfo.InvariantCulture).Keys), Is.Empty, "named in the code but not in RunnerText.resx");
+    }
+
+    [Test]
     [SetCulture("id")]
     [SetUICulture("id")]
     public void Indonesian_writes_dates_with_its_month_names_and_pukul()
@@ -95,4 +114,8 @@ public sealed partial class RunnerTextTests
 
     [GeneratedRegex(@"<[^>]+>")]
     private static partial Regex Tag();
+
+    // A key as the code names it: RunnerText.Get("Key"…), either side of a ternary inside it, a [Display] name or an attribute's message.
+    [GeneratedRegex(@"(?:RunnerText\.(?:Get|Markup)\(|\? |: |Name = |ErrorMessage = )""([A-Z][A-Za-z]*(?:\.[A-Za-z]+)+)""")]
+    private static partial Regex Key();
 }
