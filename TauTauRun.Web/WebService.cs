@@ -9,6 +9,7 @@ using TauTauRun.Web.Email;
 using TauTauRun.Web.Health;
 using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Jobs;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Logging;
 using TauTauRun.Web.Registration;
 
@@ -35,12 +36,15 @@ public static class WebService
             builder.AddTauTauRunHttp();
             builder.AddTauTauRunRegistration();
             builder.AddTauTauRunJobs();
+            builder.Services.AddTauTauRunLocalization();
             // Razor Pages check the antiforgery token of every POST by default.
             builder.Services.AddRazorPages()
+                // Labels ([Display]) and attribute messages are keys of the runners' texts; a name that is no key (an admin form's) shows as written.
+                .AddDataAnnotationsLocalization(options => options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(RunnerText)))
                 .AddMvcOptions(mvc =>
                 {
                     mvc.ModelBindingMessageProvider.SetAttemptedValueIsInvalidAccessor(
-                        (_, field) => $"Please enter a valid {field.ToLowerInvariant()}.");
+                        (_, field) => RunnerText.Get("Binding.NotValid", field.ToLower(Languages.Formatting)));
                     // The jQuery key syntax (a[b] for a.b) is for jQuery's own posts, which no page makes; its
                     // reader throws on a field name with an unclosed '[' (a 500 the fuzz test found).
                     mvc.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
@@ -101,6 +105,8 @@ public static class WebService
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error");
         app.UseRouting();
+        // Before the rate limiter, whose refusal a runner reads in their language too.
+        app.UseTauTauRunLocalization();
         app.UseTauTauRunHttp();
         app.UseTauTauRunMetrics();
         app.UseTauTauRunAdmin();

@@ -7,7 +7,8 @@ namespace TauTauRun.Web.Tests.Browser;
 /// <summary>
 /// The runner pages as a screen-reader, keyboard or phone user meets them, in Chromium at phone width:
 /// axe finds nothing on any of them (error states included), a failed submit puts the focus on a summary
-/// that links to each field, and each field's message is its accessible description. One browser for the class.
+/// that links to each field, and each field's message is its accessible description; in each language,
+/// as the browser asks for it. One browser for the class.
 /// </summary>
 public sealed class AccessibilityBrowserTests : DatabaseTest
 {
@@ -25,45 +26,49 @@ public sealed class AccessibilityBrowserTests : DatabaseTest
         playwright.Dispose();
     }
 
-    [Test]
-    public async Task Every_runner_page_at_phone_width_has_no_axe_violation_error_states_included()
+    [TestCase("en")]
+    [TestCase("id")]
+    public async Task Every_runner_page_at_phone_width_has_no_axe_violation_error_states_included(string language)
     {
         using var app = new TestApp();
         var address = await StartWithARaceAsync(app);
-        var page = await PhonePageAsync(390);
+        var page = await PhonePageAsync(390, language);
 
         await page.GotoAsync(address.ToString());
-        await AssertNoViolationsAsync(page, "event page");
+        await AssertNoViolationsAsync(page, "event page", language);
         await page.GotoAsync(new Uri(address, "/register").ToString());
-        await AssertNoViolationsAsync(page, "form");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
-        await AssertNoViolationsAsync(page, "form with errors");
+        await AssertNoViolationsAsync(page, "form", language);
+        await page.GetByRole(AriaRole.Button, new() { Name = Texts.In(language, "Action.Register"), Exact = true }).ClickAsync();
+        await AssertNoViolationsAsync(page, "form with errors", language);
 
-        await FillFormAsync(page, "runner@runners.test");
-        await AssertNoViolationsAsync(page, "status page");
-        await page.GetByLabel("Email").FillAsync("not an address");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
-        await AssertNoViolationsAsync(page, "status page, edit with errors");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel registration" }).ClickAsync();
-        await AssertNoViolationsAsync(page, "status page, cancel not confirmed");
+        await FillFormAsync(page, "runner@runners.test", language);
+        await AssertNoViolationsAsync(page, "status page", language);
+        await page.GetByLabel(Texts.In(language, "Field.Email"), new() { Exact = true }).FillAsync("not an address");
+        await page.GetByRole(AriaRole.Button, new() { Name = Texts.In(language, "Status.Save") }).ClickAsync();
+        await AssertNoViolationsAsync(page, "status page, edit with errors", language);
+        await page.GetByRole(AriaRole.Button, new() { Name = Texts.In(language, "Status.CancelButton") }).ClickAsync();
+        await AssertNoViolationsAsync(page, "status page, cancel not confirmed", language);
+        await page.GotoAsync(page.Url.Split('?')[0] + "/transfer");
+        await AssertNoViolationsAsync(page, "transfer page", language);
 
         await page.GotoAsync(new Uri(address, "/status/link").ToString());
-        await AssertNoViolationsAsync(page, "find your registration");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Send me the link" }).ClickAsync();
-        await AssertNoViolationsAsync(page, "find your registration with an error");
+        await AssertNoViolationsAsync(page, "find your registration", language);
+        await page.GetByRole(AriaRole.Button, new() { Name = Texts.In(language, "Link.Send") }).ClickAsync();
+        await AssertNoViolationsAsync(page, "find your registration with an error", language);
     }
 
-    [Test]
-    public async Task A_failed_submit_focuses_a_summary_linking_each_field_whose_message_is_its_accessible_description()
+    [TestCase("en")]
+    [TestCase("id")]
+    public async Task A_failed_submit_focuses_a_summary_linking_each_field_whose_message_is_its_accessible_description(string language)
     {
         using var app = new TestApp();
         var address = await StartWithARaceAsync(app);
-        var page = await PhonePageAsync(390);
+        var page = await PhonePageAsync(390, language);
         await page.GotoAsync(new Uri(address, "/register").ToString());
         Assert.That(await page.Locator("[required]").CountAsync(), Is.EqualTo(10), "nine required fields and the waiver");
 
-        await page.GetByLabel("Email").FillAsync("anna.example.org");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+        await page.GetByLabel(Texts.In(language, "Field.Email"), new() { Exact = true }).FillAsync("anna.example.org");
+        await page.GetByRole(AriaRole.Button, new() { Name = Texts.In(language, "Action.Register"), Exact = true }).ClickAsync();
 
         // Expect waits for the answer page to load and take focus (asked at once, a loaded machine saw the old page).
         await Assertions.Expect(page.Locator(".error-summary")).ToBeFocusedAsync();
@@ -80,7 +85,7 @@ public sealed class AccessibilityBrowserTests : DatabaseTest
             await Assertions.Expect(field).ToHaveAccessibleDescriptionAsync(message);
             Assert.That(await page.Locator($".error-summary a[href='#{id}']").InnerTextAsync(), Is.EqualTo(message));
         }
-        Assert.That(await page.Locator("#Form_Email-error").InnerTextAsync(), Is.EqualTo("Enter an email address like name@example.org."));
+        Assert.That(await page.Locator("#Form_Email-error").InnerTextAsync(), Is.EqualTo(Texts.In(language, "Field.Email.Shape")));
 
         await page.Locator(".error-summary a[href='#Form_Email']").ClickAsync();
         Assert.That(await page.EvaluateAsync<string>("document.activeElement.id"), Is.EqualTo("Form_Email"));
@@ -91,10 +96,10 @@ public sealed class AccessibilityBrowserTests : DatabaseTest
     {
         using var app = new TestApp();
         var address = await StartWithARaceAsync(app);
-        var page = await PhonePageAsync(320);
+        var page = await PhonePageAsync(320, "en");
         await page.GotoAsync(new Uri(address, "/register").ToString());
 
-        await FillFormAsync(page, LongEmail);
+        await FillFormAsync(page, LongEmail, "en");
 
         Assert.That(await page.Locator(".notice").InnerTextAsync(), Does.Contain(LongEmail));
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
@@ -112,30 +117,36 @@ public sealed class AccessibilityBrowserTests : DatabaseTest
         return address;
     }
 
-    private async Task<IPage> PhonePageAsync(int width)
+    /// <summary>A phone-sized page whose browser asks for <paramref name="language"/> (its Accept-Language).</summary>
+    private async Task<IPage> PhonePageAsync(int width, string language)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = 800 } });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = 800 }, Locale = language == "id" ? "id-ID" : "en-GB",
+        });
         return await context.NewPageAsync();
     }
 
-    private static async Task FillFormAsync(IPage page, string email)
+    private static async Task FillFormAsync(IPage page, string email, string language)
     {
-        await page.GetByLabel("Race").SelectOptionAsync(new SelectOptionValue { Index = 1 });
-        await page.GetByLabel("Full name").FillAsync("Anna Runner");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Mobile phone").FillAsync("+62 812 3456 7890");
-        await page.GetByLabel("Date of birth").FillAsync("1990-04-01");
-        await page.GetByLabel("Gender").SelectOptionAsync("F");
-        await page.GetByLabel("T-shirt size").SelectOptionAsync("M");
-        await page.GetByLabel("Emergency contact name").FillAsync("Budi Runner");
-        await page.GetByLabel("Emergency contact phone").FillAsync("+62 813 9876 5432");
-        await page.GetByLabel("I have read and accept").CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
+        string Label(string key) => Texts.In(language, key);
+        await page.GetByLabel(Label("Field.Race"), new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Index = 1 });
+        await page.GetByLabel(Label("Field.FullName")).FillAsync("Anna Runner");
+        await page.GetByLabel(Label("Field.Email"), new() { Exact = true }).FillAsync(email);
+        await page.GetByLabel(Label("Field.Phone")).FillAsync("+62 812 3456 7890");
+        await page.GetByLabel(Label("Field.DateOfBirth")).FillAsync("1990-04-01");
+        await page.GetByLabel(Label("Field.Gender")).SelectOptionAsync("F");
+        await page.GetByLabel(Label("Field.TshirtSize")).SelectOptionAsync("M");
+        await page.GetByLabel(Label("Field.EmergencyContactName")).FillAsync("Budi Runner");
+        await page.GetByLabel(Label("Field.EmergencyContactPhone")).FillAsync("+62 813 9876 5432");
+        await page.GetByLabel(Label("Field.AcceptWaiver")).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = Label("Action.Register"), Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/status/**");
     }
 
-    private static async Task AssertNoViolationsAsync(IPage page, string what)
+    private static async Task AssertNoViolationsAsync(IPage page, string what, string language)
     {
+        Assert.That(await page.Locator("html").GetAttributeAsync("lang"), Is.EqualTo(language), what);
         var result = await page.RunAxe();
         var violations = result.Violations.Select(v => $"{v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})");
         Assert.That(violations, Is.Empty, what);

@@ -49,8 +49,11 @@ public sealed class FormClient(HttpClient client)
         return fields;
     }
 
-    /// <summary>Posts the form found by <paramref name="selector"/> on <paramref name="page"/> with some values changed.</summary>
-    public Task<HttpResponseMessage> SubmitAsync(IHtmlDocument page, string pageUrl, IReadOnlyDictionary<string, string> values, string selector = "form")
+    /// <summary>
+    /// Posts the form found by <paramref name="selector"/> on <paramref name="page"/> with some values
+    /// changed; by default the page's first own form (in <c>main</c>: the header has the language switch).
+    /// </summary>
+    public Task<HttpResponseMessage> SubmitAsync(IHtmlDocument page, string pageUrl, IReadOnlyDictionary<string, string> values, string selector = "main form")
     {
         var form = (IHtmlFormElement)(page.QuerySelector(selector) ?? throw new InvalidOperationException($"no {selector} on the page"));
         var fields = Fields(form);

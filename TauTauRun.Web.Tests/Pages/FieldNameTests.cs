@@ -11,7 +11,7 @@ namespace TauTauRun.Web.Tests.Pages;
 public sealed class FieldNameTests : DatabaseTest
 {
     [TestCase("/register", "form.runner-form")]
-    [TestCase("/status/link", "form")]
+    [TestCase("/status/link", "main form")]
     [TestCase("/admin/login", "form")]
     public async Task A_field_named_with_an_unclosed_bracket_is_ignored(string page, string form)
     {

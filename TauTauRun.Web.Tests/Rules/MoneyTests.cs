@@ -29,7 +29,25 @@ public sealed class MoneyTests
     [TestCase(7, "EUR", "EUR 0.07")]
     [TestCase(0, "GBP", "GBP 0.00")]
     [TestCase(-50, "EUR", "EUR -0.50")]
-    public void Formats_with_the_currency(long minor, string currency, string shown) =>
+    [TestCase(123456, "EUR", "EUR 1234.56")]
+    [TestCase(15000000, "IDR", "IDR 150,000")]
+    [SetCulture("en")]
+    public void Formats_with_the_currency_in_English(long minor, string currency, string shown) =>
+        Assert.That(Money.Format(minor, currency), Is.EqualTo(shown));
+
+    [TestCase(15000000, "IDR", "Rp150.000")]
+    [TestCase(125000050, "IDR", "Rp1.250.001")]
+    [TestCase(0, "IDR", "Rp0")]
+    [TestCase(2550, "EUR", "EUR 25,50")]
+    [TestCase(-50, "EUR", "EUR -0,50")]
+    [SetCulture("id-ID")]
+    public void Formats_rupiah_without_decimals_and_other_currencies_with_Indonesian_separators(long minor, string currency, string shown) =>
+        Assert.That(Money.Format(minor, currency), Is.EqualTo(shown));
+
+    [TestCase(2550, "EUR", "EUR 25.50")]
+    [TestCase(15000000, "IDR", "IDR 150,000")]
+    [SetCulture("de-DE")]
+    public void A_culture_of_no_runner_language_formats_as_English(long minor, string currency, string shown) =>
         Assert.That(Money.Format(minor, currency), Is.EqualTo(shown));
 
     [TestCase(2500)]

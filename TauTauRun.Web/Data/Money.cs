@@ -1,13 +1,26 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Data;
 
 /// <summary>Amounts are integer minor units with a currency code; this is the one way they are shown.</summary>
 public static partial class Money
 {
-    /// <summary>With its currency, for people: <c>EUR 25.50</c>.</summary>
-    public static string Format(long minor, string currency) => $"{currency} {Amount(minor)}";
+    /// <summary>Currencies whose cents nobody writes: shown in whole units, thousands grouped.</summary>
+    private static readonly HashSet<string> WholeUnits = ["IDR"];
+
+    /// <summary>
+    /// With its currency, for people, in the language being written (<see cref="CultureInfo.CurrentCulture"/>):
+    /// <c>EUR 25.50</c> and <c>IDR 150,000</c> in English, <c>EUR 25,50</c> and <c>Rp150.000</c> in Indonesian.
+    /// A culture of no supported language (a server's own locale) writes English.
+    /// </summary>
+    public static string Format(long minor, string currency)
+    {
+        var language = Languages.Formatting;
+        var amount = (minor / 100m).ToString(WholeUnits.Contains(currency) ? "#,0" : "0.00", language);
+        return language.Name == "id" && currency == "IDR" ? $"Rp{amount}" : $"{currency} {amount}";
+    }
 
     /// <summary>The bare amount, as forms and exports hold it: <c>25.50</c> (what <see cref="ParseMinor"/> reads back).</summary>
     public static string Amount(long minor) => (minor / 100m).ToString("0.00", CultureInfo.InvariantCulture);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Hosting;
 
@@ -20,11 +21,11 @@ public static class RateLimiting
             var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
                 ? (int)Math.Ceiling(retryAfter.TotalSeconds)
                 : 60;
-            var what = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<RateLimitSubject>()?.What ?? "attempts";
+            var what = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<RateLimitSubject>()?.What ?? RunnerText.Get("RateLimit.Attempts");
             var response = context.HttpContext.Response;
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             response.ContentType = "text/plain; charset=utf-8";
-            await response.WriteAsync($"Too many {what} from your address. Try again in {seconds} seconds.", cancellationToken);
+            await response.WriteAsync(RunnerText.Get("RateLimit.TooMany", what, seconds), cancellationToken);
         };
     });
 

@@ -19,6 +19,12 @@ public static class Languages
     /// <summary>A stored code as a culture; an unknown code (a language since removed) falls back to the default.</summary>
     public static CultureInfo Culture(string? code) => CultureInfo.GetCultureInfo(IsSupported(code) ? code! : Default);
 
+    /// <summary>
+    /// The culture numbers and dates are written in: the current culture's language when it is one of
+    /// ours, else the default (a server's own locale, or the invariant culture of a command, writes English).
+    /// </summary>
+    public static CultureInfo Formatting => Culture(CultureInfo.CurrentCulture.TwoLetterISOLanguageName);
+
     /// <summary>The language of the request or message being written now (the current UI culture).</summary>
     public static string Current => IsSupported(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName)
         ? CultureInfo.CurrentUICulture.TwoLetterISOLanguageName : Default;

@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Npgsql;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages;
@@ -37,7 +38,7 @@ public sealed class HomeModel(NpgsqlDataSource dataSource, EventSettingsStore se
 
     public sealed record Category(long Id, string Name, int DistanceMeters, long PriceMinor, string Currency, int MinimumAge, bool IsOpen, long PlacesLeft)
     {
-        public string Distance => $"{DistanceMeters / 1000.0:0.#} km";
-        public string Availability => !IsOpen ? "closed" : PlacesLeft == 0 ? "sold out – waiting list open" : $"{PlacesLeft} places left";
+        public string Distance => (DistanceMeters / 1000.0).ToString("0.# 'km'", Languages.Formatting);
+        public string Availability => !IsOpen ? RunnerText.Get("Race.Closed") : PlacesLeft == 0 ? RunnerText.Get("Race.SoldOut") : RunnerText.Get("Race.PlacesLeft", PlacesLeft);
     }
 }

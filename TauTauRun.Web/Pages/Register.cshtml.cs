@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages;
@@ -38,9 +39,9 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     {
         await LoadAsync();
         if (!string.IsNullOrEmpty(Form.Website))
-            return BadRequest("Your registration could not be processed."); // only robots fill the hidden field
+            return BadRequest(RunnerText.Get("Register.Robot")); // only robots fill the hidden field
         if (!StatusTokens.IsWellFormed(Form.Token))
-            return BadRequest("This form has expired or was changed; please reload the page and fill it in again.");
+            return BadRequest(RunnerText.Get("Register.FormExpired"));
         if (RegistrationClosedReason is not null)
             return Page();
         var runner = Validate();
@@ -57,7 +58,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
                 return Redirect($"/status/{Form.Token}?welcome=1");
             case Registrar.Outcome.Full:
                 OfferWaitlist = true;
-                ModelState.AddModelError("Form.CategoryId", "This race has just filled up. You can join its waiting list below.");
+                ModelState.AddModelError("Form.CategoryId", RunnerText.Get("Register.JustFilled"));
                 return Page();
             case Registrar.Outcome.LinkSent:
                 LinkSent = true;
@@ -65,13 +66,13 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             case Registrar.Outcome.CouponRefused:
                 await using (var connection = await dataSource.OpenConnectionAsync())
                     ModelState.AddModelError("Form.CouponCode", await Coupons.ProblemAsync(connection, runner.CouponCode!, runner.CategoryId)
-                        ?? "This coupon could not be used just now. Please try again.");
+                        ?? RunnerText.Get("Coupon.TryAgain"));
                 return Page();
             case Registrar.Outcome.NoBibLeft:
-                ModelState.AddModelError("", "Your entry is free, but no bib number is left in this race. Please contact the organisers.");
+                ModelState.AddModelError("", RunnerText.Get("Register.NoBibLeft"));
                 return Page();
             default:
-                ModelState.AddModelError("Form.CategoryId", "Registration for this race is closed. Please choose another race.");
+                ModelState.AddModelError("Form.CategoryId", RunnerText.Get("Race.ClosedChooseAnother"));
                 return Page();
         }
     }
@@ -81,8 +82,8 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         Event = await settingsStore.LoadAsync();
         var now = DateTime.UtcNow;
         RegistrationClosedReason =
-            now < Event.RegistrationOpensAt ? $"Registration opens on {Event.Local(Event.RegistrationOpensAt):d MMMM yyyy 'at' HH:mm}." :
-            now >= Event.RegistrationClosesAt ? "Registration is closed." : null;
+            now < Event.RegistrationOpensAt ? RunnerText.Get("Registration.OpensOn", RunnerText.DateAndTime(Event.Local(Event.RegistrationOpensAt))) :
+            now >= Event.RegistrationClosesAt ? RunnerText.Get("Registration.Closed") : null;
         await using var connection = await dataSource.OpenConnectionAsync();
         Categories = await Races.ListAsync<Category>(connection, Races.ForRegistrationForm); // on the rush's path: by the free-slot index
         tiers = await PriceTiers.ListAsync(connection);
@@ -94,7 +95,7 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
         var price = PriceTiers.Current(tiers[category.Id], category.PriceMinor, DateTime.UtcNow);
         var change = PriceTiers.WhenItChanges(price, category.Currency, Event.Local);
         return $"{category.Name} – {Money.Format(price.PriceMinor, category.Currency)}" + (change is null ? "" : $" ({change})") +
-            (!category.IsOpen ? " (closed)" : !category.HasFreePlace ? " (full: waiting list)" : "");
+            (!category.IsOpen ? " " + RunnerText.Get("Race.LabelClosed") : !category.HasFreePlace ? " " + RunnerText.Get("Race.LabelFull") : "");
     }
 
     /// <summary>The coupon, if one was typed, checked before anything is stored; the registration takes its use.</summary>
@@ -104,9 +105,9 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             return;
         string? problem;
         if (!Coupons.IsWellFormed(code))
-            problem = "There is no coupon with this code. Check the spelling, or leave the field empty.";
+            problem = RunnerText.Get("Coupon.Unknown");
         else if (Form.JoinWaitlist)
-            problem = "A coupon is for a place in the race, not the waiting list: empty this field to join the waiting list.";
+            problem = RunnerText.Get("Coupon.NotForWaitlist");
         else
         {
             await using var connection = await dataSource.OpenConnectionAsync();
@@ -130,13 +131,13 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             fields.MedicalNotes(Form.MedicalNotes), fields.Club(Form.Club), Event.WaiverVersion,
             fields.Guardian(Form.GuardianName, Form.GuardianPhone, Form.GuardianConsent, birth, raceDay), Coupons.Normalize(Form.CouponCode));
         if (Form.CategoryId is null)
-            fields.Error(nameof(Form.CategoryId), "Please choose a race.");
+            fields.Error(nameof(Form.CategoryId), RunnerText.Get("Register.ChooseRaceError"));
         else if (category is null)
-            fields.Error(nameof(Form.CategoryId), "Choose one of the races listed.");
+            fields.Error(nameof(Form.CategoryId), RunnerText.Get("Register.ChooseListedRace"));
         else if (!category.IsOpen)
-            fields.Error(nameof(Form.CategoryId), "Registration for this race is closed. Please choose another race.");
+            fields.Error(nameof(Form.CategoryId), RunnerText.Get("Race.ClosedChooseAnother"));
         if (!Form.AcceptWaiver)
-            fields.Error(nameof(Form.AcceptWaiver), "Please read and accept the waiver and privacy notice to register.");
+            fields.Error(nameof(Form.AcceptWaiver), RunnerText.Get("Register.AcceptWaiver"));
         return ModelState.AddRunnerErrors(nameof(Form), fields) ? runner : null;
     }
 
@@ -146,52 +147,52 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
     public sealed class RegistrationForm
     {
         // In the form's order: the error summary lists the problems in the order the properties are bound.
-        [Display(Name = "Race")]
+        [Display(Name = "Field.Race")]
         public long? CategoryId { get; set; }
 
-        [Display(Name = "Full name")]
+        [Display(Name = "Field.FullName")]
         public string? FullName { get; set; }
 
-        [Display(Name = "Email")]
+        [Display(Name = "Field.Email")]
         public string? Email { get; set; }
 
-        [Display(Name = "Mobile phone")]
+        [Display(Name = "Field.Phone")]
         public string? Phone { get; set; }
 
-        [Display(Name = "Date of birth")]
+        [Display(Name = "Field.DateOfBirth")]
         public DateOnly? DateOfBirth { get; set; }
 
-        [Display(Name = "Parent's or guardian's name")]
+        [Display(Name = "Field.GuardianName")]
         public string? GuardianName { get; set; }
 
-        [Display(Name = "Parent's or guardian's phone")]
+        [Display(Name = "Field.GuardianPhone")]
         public string? GuardianPhone { get; set; }
 
-        [Display(Name = "My parent or guardian has read the waiver and agrees to my taking part")]
+        [Display(Name = "Field.GuardianConsent")]
         public bool GuardianConsent { get; set; }
 
-        [Display(Name = "Gender")]
+        [Display(Name = "Field.Gender")]
         public string? Gender { get; set; }
 
-        [Display(Name = "T-shirt size")]
+        [Display(Name = "Field.TshirtSize")]
         public string? TshirtSize { get; set; }
 
-        [Display(Name = "Emergency contact name")]
+        [Display(Name = "Field.EmergencyContactName")]
         public string? EmergencyContactName { get; set; }
 
-        [Display(Name = "Emergency contact phone")]
+        [Display(Name = "Field.EmergencyContactPhone")]
         public string? EmergencyContactPhone { get; set; }
 
-        [Display(Name = "Medical notes (optional)")]
+        [Display(Name = "Field.MedicalNotes")]
         public string? MedicalNotes { get; set; }
 
-        [Display(Name = "Club (optional)")]
+        [Display(Name = "Field.Club")]
         public string? Club { get; set; }
 
-        [Display(Name = "Coupon code (optional)")]
+        [Display(Name = "Field.CouponCode")]
         public string? CouponCode { get; set; }
 
-        [Display(Name = "I have read and accept the waiver and privacy notice")]
+        [Display(Name = "Field.AcceptWaiver")]
         public bool AcceptWaiver { get; set; }
 
         /// <summary>Honeypot: hidden from people, filled in by robots.</summary>

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages;
@@ -11,20 +12,20 @@ namespace TauTauRun.Web.Pages;
 /// </summary>
 public sealed class RunnerDetailsForm
 {
-    [Display(Name = "Full name")] public string? FullName { get; set; }
-    [Display(Name = "Email")] public string? Email { get; set; }
-    [Display(Name = "Mobile phone")] public string? Phone { get; set; }
-    [Display(Name = "Date of birth")] public DateOnly? DateOfBirth { get; set; }
-    [Display(Name = "Parent's or guardian's name")] public string? GuardianName { get; set; }
-    [Display(Name = "Parent's or guardian's phone")] public string? GuardianPhone { get; set; }
-    [Display(Name = "Their parent or guardian has read the waiver and agrees to their taking part")] public bool GuardianConsent { get; set; }
-    [Display(Name = "Gender")] public string? Gender { get; set; }
-    [Display(Name = "T-shirt size")] public string? TshirtSize { get; set; }
-    [Display(Name = "Emergency contact name")] public string? EmergencyContactName { get; set; }
-    [Display(Name = "Emergency contact phone")] public string? EmergencyContactPhone { get; set; }
-    [Display(Name = "Club (optional)")] public string? Club { get; set; }
-    [Display(Name = "Medical notes (optional)")] public string? MedicalNotes { get; set; }
-    [Display(Name = "They have read and accept the waiver and privacy notice")] public bool AcceptWaiver { get; set; }
+    [Display(Name = "Field.FullName")] public string? FullName { get; set; }
+    [Display(Name = "Field.Email")] public string? Email { get; set; }
+    [Display(Name = "Field.Phone")] public string? Phone { get; set; }
+    [Display(Name = "Field.DateOfBirth")] public DateOnly? DateOfBirth { get; set; }
+    [Display(Name = "Field.GuardianName")] public string? GuardianName { get; set; }
+    [Display(Name = "Field.GuardianPhone")] public string? GuardianPhone { get; set; }
+    [Display(Name = "Field.TheirGuardianConsent")] public bool GuardianConsent { get; set; }
+    [Display(Name = "Field.Gender")] public string? Gender { get; set; }
+    [Display(Name = "Field.TshirtSize")] public string? TshirtSize { get; set; }
+    [Display(Name = "Field.EmergencyContactName")] public string? EmergencyContactName { get; set; }
+    [Display(Name = "Field.EmergencyContactPhone")] public string? EmergencyContactPhone { get; set; }
+    [Display(Name = "Field.Club")] public string? Club { get; set; }
+    [Display(Name = "Field.MedicalNotes")] public string? MedicalNotes { get; set; }
+    [Display(Name = "Field.TheirAcceptWaiver")] public bool AcceptWaiver { get; set; }
 
     /// <summary>The person as the registration stores them, for <paramref name="race"/>; problems go into <paramref name="fields"/>.</summary>
     public Registrar.NewRunner Check(RunnerFields fields, long categoryId, (string Name, int MinimumAge)? race, EventSettings settings)
@@ -36,7 +37,7 @@ public sealed class RunnerDetailsForm
             fields.EmergencyContactPhone(EmergencyContactPhone), fields.MedicalNotes(MedicalNotes), fields.Club(Club),
             settings.WaiverVersion, fields.Guardian(GuardianName, GuardianPhone, GuardianConsent, birth, raceDay));
         if (!AcceptWaiver)
-            fields.Error(nameof(AcceptWaiver), "The runner must read and accept the waiver and privacy notice.");
+            fields.Error(nameof(AcceptWaiver), RunnerText.Get("Field.TheirAcceptWaiver.Required"));
         return runner;
     }
 }

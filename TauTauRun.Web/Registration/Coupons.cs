@@ -4,6 +4,7 @@ using Dapper;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
@@ -72,11 +73,11 @@ public sealed partial class Coupons(NpgsqlDataSource dataSource)
         var now = DateTime.UtcNow;
         return coupon switch
         {
-            null => "There is no coupon with this code. Check the spelling, or leave the field empty.",
-            { ValidFrom: { } from } when from > now => "This coupon cannot be used yet.",
-            { ValidUntil: { } until } when until <= now => "This coupon has expired.",
-            { Left: false } => "This coupon has been used up.",
-            { Usable: false } => "This coupon is not valid for the race you chose.",
+            null => RunnerText.Get("Coupon.Unknown"),
+            { ValidFrom: { } from } when from > now => RunnerText.Get("Coupon.NotYet"),
+            { ValidUntil: { } until } when until <= now => RunnerText.Get("Coupon.Expired"),
+            { Left: false } => RunnerText.Get("Coupon.UsedUp"),
+            { Usable: false } => RunnerText.Get("Coupon.WrongRace"),
             _ => null,
         };
     }

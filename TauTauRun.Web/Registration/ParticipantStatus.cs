@@ -1,3 +1,5 @@
+using TauTauRun.Web.Localization;
+
 namespace TauTauRun.Web.Registration;
 
 /// <summary>
@@ -33,6 +35,9 @@ public static class ParticipantStatus
     public static readonly IReadOnlyList<string> Transferable = [Pending, Paid];
 
     public static bool IsIn(this string status, IReadOnlyList<string> set) => set.Contains(status);
+
+    /// <summary>A status in words, in the current language ("awaiting payment", "menunggu pembayaran").</summary>
+    public static string Name(string status) => RunnerText.Get($"Status.{status}");
 
     /// <summary>A set as SQL, e.g. <c>('PENDING', 'PAID', 'OFFERED')</c>, for <c>payment_status IN …</c>.</summary>
     public static string SqlList(IReadOnlyList<string> set) => "(" + string.Join(", ", set.Select(s => $"'{s}'")) + ")";

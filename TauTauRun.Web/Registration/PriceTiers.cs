@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
@@ -43,10 +44,10 @@ public static class PriceTiers
             return null;
         var until = new List<string>();
         if (tier.EndsAt is { } ends)
-            until.Add($"until {local(ends):d MMMM yyyy, HH:mm}");
+            until.Add(RunnerText.Get("Price.Until", RunnerText.DateAndTime(local(ends))));
         if (tier.Places is not null)
-            until.Add($"while places last ({tier.PlacesLeft} left)");
-        return $"{tier.Name} price {string.Join(" or ", until)}; then {Money.Format(price.NextPriceMinor!.Value, currency)}";
+            until.Add(RunnerText.Get("Price.WhilePlacesLast", tier.PlacesLeft));
+        return RunnerText.Get("Price.WhenItChanges", tier.Name, string.Join(RunnerText.Get("Price.Or"), until), Money.Format(price.NextPriceMinor!.Value, currency));
     }
 
     /// <summary>Every race's tiers in order, with places left: for the event page, the form and the races page.</summary>

@@ -3,6 +3,7 @@ using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
@@ -28,25 +29,25 @@ public sealed class RaceChanges(NpgsqlDataSource dataSource, EmailOutbox outbox,
     {
         var settings = await settingsStore.LoadAsync();
         if (who.IsRunner && DateTime.UtcNow >= settings.TransferDeadline)
-            return new Outcome(false, $"The race can no longer be changed online (the deadline was {settings.Local(settings.TransferDeadline):d MMMM yyyy HH:mm}). Please email the organisers.");
+            return new Outcome(false, RunnerText.Get("RaceChange.DeadlinePassed", RunnerText.DateAndTime(settings.Local(settings.TransferDeadline))));
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         if (await HeldPlace.LockAsync(transaction, who) is not { } place)
-            return new Outcome(false, "This registration was changed meanwhile: reload the page and try again.") { Stale = true };
+            return new Outcome(false, RunnerText.Get("Place.ChangedMeanwhile")) { Stale = true };
         if (!place.Status.IsIn(ParticipantStatus.Transferable))
-            return new Outcome(false, $"{place.Reference} is {place.Status}: only a registered or paid place can move to another race.");
+            return new Outcome(false, RunnerText.Get("RaceChange.NotMovable", place.Reference, ParticipantStatus.Name(place.Status)));
         var race = await connection.QuerySingleOrDefaultAsync<Race>(
             "SELECT id, name, price_minor, currency, is_open, minimum_age FROM race_categories WHERE id = @toCategoryId",
             new { toCategoryId }, transaction);
         if (race is null || race.Id == place.CategoryId)
-            return new Outcome(false, "Choose one of the other races listed.");
+            return new Outcome(false, RunnerText.Get("RaceChange.ChooseOther"));
         if (!race.IsOpen)
-            return new Outcome(false, $"The {race.Name} is closed for registration.");
+            return new Outcome(false, RunnerText.Get("RaceChange.Closed", race.Name));
         if (race.Currency != place.Currency)
-            return new Outcome(false, $"The {race.Name} is priced in {race.Currency}, this registration in {place.Currency}: an admin must cancel and register again.");
+            return new Outcome(false, RunnerText.Get("RaceChange.OtherCurrency", race.Name, race.Currency, place.Currency));
         var raceDay = DateOnly.FromDateTime(settings.Local(settings.StartsAt));
         if (RunnerInput.AgeOn(place.DateOfBirth, raceDay) < race.MinimumAge)
-            return new Outcome(false, $"Runners in the {race.Name} must be at least {race.MinimumAge} on race day ({RunnerInput.Date(raceDay)}).");
+            return new Outcome(false, RunnerText.Get("Race.MinimumAge", race.Name, race.MinimumAge, RunnerText.Date(raceDay)));
 
         // The old place first (a runner holds one slot), offered to its waiting list; all of it rolls back if the new race is full.
         await places.ReleaseAsync(transaction, place.Id);
@@ -60,10 +61,10 @@ public sealed class RaceChanges(NpgsqlDataSource dataSource, EmailOutbox outbox,
             WHERE s.category_id = @toCategoryId AND s.slot_no = free.slot_no
             """, new { place.Id, toCategoryId }, transaction);
         if (claimed == 0)
-            return new Outcome(false, $"The {race.Name} is full: there is no place to move to.");
+            return new Outcome(false, RunnerText.Get("RaceChange.Full", race.Name));
         int? bib = null;
         if (place.Status == ParticipantStatus.Paid && (bib = await Bibs.NextAsync(transaction, race.Id)) is null)
-            return new Outcome(false, $"No bib numbers are left in the range of {race.Name}: widen the range in the race's settings, then try again.");
+            return new Outcome(false, RunnerText.Get("Place.NoBibLeft", race.Name));
         try
         {
             await connection.ExecuteAsync("""
@@ -73,7 +74,7 @@ public sealed class RaceChanges(NpgsqlDataSource dataSource, EmailOutbox outbox,
         }
         catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
         {
-            return new Outcome(false, $"This runner's address is already registered for the {race.Name}.");
+            return new Outcome(false, RunnerText.Get("RaceChange.EmailTaken", race.Name));
         }
         var balance = race.PriceMinor - (place.AmountPaidMinor ?? race.PriceMinor);
         await outbox.QueueAsync(transaction, place.Id, EmailKind.RaceChanged);
@@ -85,9 +86,10 @@ public sealed class RaceChanges(NpgsqlDataSource dataSource, EmailOutbox outbox,
             refundToMakeMinor = Math.Max(-balance, 0),
         }, place.Id);
         await transaction.CommitAsync();
-        var settle = balance > 0 ? $"{Money.Format(balance, place.Currency)} is still to pay"
-            : balance < 0 ? $"a refund of {Money.Format(-balance, place.Currency)} is to be made"
-            : "nothing to settle";
-        return new Outcome(true, $"{place.Reference} is now in the {race.Name}{(bib is { } b ? $" with bib {b}" : "")}: {settle}.");
+        var settle = balance > 0 ? RunnerText.Get("RaceChange.StillToPay", Money.Format(balance, place.Currency))
+            : balance < 0 ? RunnerText.Get("RaceChange.Refund", Money.Format(-balance, place.Currency))
+            : RunnerText.Get("RaceChange.NothingToSettle");
+        return new Outcome(true, bib is { } b ? RunnerText.Get("RaceChange.DoneWithBib", place.Reference, race.Name, b, settle)
+            : RunnerText.Get("RaceChange.Done", place.Reference, race.Name, settle));
     }
 }

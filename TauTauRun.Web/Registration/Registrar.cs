@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
@@ -108,7 +109,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
                     phone, date_of_birth, gender, tshirt_size, emergency_contact_name, emergency_contact_phone,
                     medical_notes, club, amount_due_minor, currency, waiver_version, waiver_accepted_at,
                     guardian_name, guardian_phone, guardian_consent_at, guardian_waiver_version, pending_token_hash,
-                    email_confirmed_at, price_tier_id, coupon_id, discount_minor)
+                    email_confirmed_at, price_tier_id, coupon_id, discount_minor, language)
                 SELECT @Reference, @Hash, priced.id,
                     CASE WHEN EXISTS (SELECT 1 FROM slot) THEN '{ParticipantStatus.Pending}' ELSE '{ParticipantStatus.Waitlisted}' END,
                     @FullName, @Email, @Phone, @DateOfBirth, @Gender, @TshirtSize, @EmergencyContactName,
@@ -118,7 +119,7 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
                     CASE WHEN @GuardianName::text IS NOT NULL THEN @WaiverVersion END,
                     CASE WHEN EXISTS (SELECT 1 FROM slot) THEN @EmailedHash END,
                     CASE WHEN @AddressVouched THEN now() END,
-                    @TierId, @CouponId, priced.discount
+                    @TierId, @CouponId, priced.discount, @Language
                 FROM priced
                 WHERE EXISTS (SELECT 1 FROM slot) OR @JoinWaitlist
                 RETURNING id, payment_status, amount_due_minor),
@@ -143,6 +144,8 @@ public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerCh
                 EmailedHash = emailed is null ? null : StatusTokens.Hash(emailed), AddressVouched = addressVouched,
                 tier.TierId, TierSlotNo = tier.SlotNo, TierPriceMinor = tier.PriceMinor,
                 coupon?.CouponId, coupon?.PercentOff, coupon?.AmountOffMinor,
+                // The language of the request: the runner's emails are written in it.
+                Language = Languages.Current,
             }, transaction);
 
         if (created is not { } row)

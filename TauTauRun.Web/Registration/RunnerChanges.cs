@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Localization;
 using static TauTauRun.Web.Registration.ParticipantStatus;
 
 namespace TauTauRun.Web.Registration;
@@ -13,8 +14,7 @@ namespace TauTauRun.Web.Registration;
 public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbox, Cancellation cancellation, IConfiguration configuration)
 {
     /// <summary>What a person who asked for an address's link is told, whether or not the address is registered.</summary>
-    public const string LinkSentAnswer = "If this address is registered, we have emailed it a link to each of its registrations "
-        + "(one such email per address every few minutes at most). The links sent before keep working until the new one is opened.";
+    public static string LinkSentAnswer => RunnerText.Get("Link.SentAnswer");
 
     /// <summary>How long an address waits between two "send me my link" emails (<c>RateLimits:StatusLinkCooldownMinutes</c>).</summary>
     private int CooldownMinutes => configuration.GetValue("RateLimits:StatusLinkCooldownMinutes", 15);
@@ -74,9 +74,17 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
                 WHERE id = @participantId
                 """, new { contact.Email, contact.Phone, contact.TshirtSize, contact.EmergencyContactName, contact.EmergencyContactPhone, participantId },
                 transaction);
+            // The language the runner last used is the one their emails are written in; not a change to audit.
+            var newLanguage = await connection.ExecuteAsync(
+                "UPDATE participants SET language = @language WHERE id = @participantId AND language <> @language",
+                new { language = Languages.Current, participantId }, transaction) == 1;
             var changed = ChangedFields(before, contact);
             if (changed.Count == 0)
-                return true; // nothing to record: the transaction rolls back with nothing in it
+            {
+                if (newLanguage)
+                    await transaction.CommitAsync();
+                return true; // nothing to record: without a new language the transaction rolls back with nothing in it
+            }
             if (changed.Contains("email"))
                 await outbox.QueueAsync(transaction, participantId, EmailKind.EmailChanged, recipient: before.Email);
             await AuditLog.WriteAsync(transaction, actor, "runner.edited", new { fields = changed }, participantId);

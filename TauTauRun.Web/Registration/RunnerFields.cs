@@ -1,3 +1,5 @@
+using TauTauRun.Web.Localization;
+
 namespace TauTauRun.Web.Registration;
 
 /// <summary>
@@ -26,52 +28,53 @@ public sealed class RunnerFields
     public bool IsValid => errors.Count == 0;
 
     public string FullName(string? value) => Line(nameof(FullName), value, NameMaxLength,
-        "Please enter your full name.", "Please keep your name to 100 characters.");
+        RunnerText.Get("Field.FullName.Required"), RunnerText.Get("Field.FullName.TooLong", NameMaxLength));
 
     public string Email(string? value)
     {
         var email = Line(nameof(Email), value, EmailMaxLength,
-            "Please enter your email address: your confirmation goes there.", "That email address is too long.");
+            RunnerText.Get("Field.Email.Required"), RunnerText.Get("Field.Email.TooLong"));
         if (email.Length > 0 && !Has(nameof(Email)) && !RunnerInput.IsEmail(email))
-            Error(nameof(Email), "Enter an email address like name@example.org.");
+            Error(nameof(Email), RunnerText.Get("Field.Email.Shape"));
         return email;
     }
 
-    public string Phone(string? value) => PhoneNumber(nameof(Phone), value, "Please enter a phone number we can reach you on.");
+    public string Phone(string? value) => PhoneNumber(nameof(Phone), value, RunnerText.Get("Field.Phone.Required"));
 
     public string EmergencyContactName(string? value) => Line(nameof(EmergencyContactName), value, NameMaxLength,
-        "Please name someone we can call in an emergency.", "Please keep the name to 100 characters.");
+        RunnerText.Get("Field.EmergencyContactName.Required"), RunnerText.Get("Field.Name.TooLong", NameMaxLength));
 
     public string EmergencyContactPhone(string? value) =>
-        PhoneNumber(nameof(EmergencyContactPhone), value, "Please give your emergency contact's phone number.");
+        PhoneNumber(nameof(EmergencyContactPhone), value, RunnerText.Get("Field.EmergencyContactPhone.Required"));
 
     public string Club(string? value) => Line(nameof(Club), value, ClubMaxLength, required: null,
-        "Please keep the club name to 100 characters.");
+        RunnerText.Get("Field.Club.TooLong", ClubMaxLength));
 
-    public string MedicalNotes(string? value) => Notes(nameof(MedicalNotes), value, MedicalNotesMaxLength, "The medical notes",
-        "Please keep medical notes to 1000 characters.");
+    public string MedicalNotes(string? value) => Notes(nameof(MedicalNotes), value, MedicalNotesMaxLength, RunnerText.Get("Field.MedicalNotes.Name"),
+        RunnerText.Get("Field.MedicalNotes.TooLong", MedicalNotesMaxLength));
 
+    // Typed by admins only: English, as the admin area is.
     public string InternalNotes(string? value) => Notes(nameof(InternalNotes), value, InternalNotesMaxLength, "The internal notes",
         "Please keep internal notes to 4000 characters.");
 
     public string Gender(string? value) => Choice(nameof(Gender), value, RunnerInput.Genders.Keys,
-        "Please choose an option: the results are ranked by it.", "Choose one of the options.");
+        RunnerText.Get("Field.Gender.Required"), RunnerText.Get("Field.Gender.NotAnOption"));
 
     public string TshirtSize(string? value) => Choice(nameof(TshirtSize), value, RunnerInput.TshirtSizes,
-        "Please choose a T-shirt size.", "Choose one of the sizes.");
+        RunnerText.Get("Field.TshirtSize.Required"), RunnerText.Get("Field.TshirtSize.NotASize"));
 
     /// <param name="race">The race and its minimum age on <paramref name="raceDay"/>, when one is chosen.</param>
     public DateOnly DateOfBirth(DateOnly? value, DateOnly today, DateOnly raceDay, (string Name, int MinimumAge)? race)
     {
         if (value is not { } birth)
         {
-            Error(nameof(DateOfBirth), "Please enter your date of birth.");
+            Error(nameof(DateOfBirth), RunnerText.Get("Field.DateOfBirth.Required"));
             return default;
         }
         if (birth >= today || birth.Year < 1900)
-            Error(nameof(DateOfBirth), "Enter your real date of birth.");
+            Error(nameof(DateOfBirth), RunnerText.Get("Field.DateOfBirth.NotReal"));
         else if (race is { } r && RunnerInput.AgeOn(birth, raceDay) < r.MinimumAge)
-            Error(nameof(DateOfBirth), $"Runners in the {r.Name} must be at least {r.MinimumAge} on race day ({RunnerInput.Date(raceDay)}).");
+            Error(nameof(DateOfBirth), RunnerText.Get("Race.MinimumAge", r.Name, r.MinimumAge, RunnerText.Date(raceDay)));
         return birth;
     }
 
@@ -85,11 +88,10 @@ public sealed class RunnerFields
             return null;
         var guardian = new Guardian(
             Line(nameof(Guardian) + "Name", name, NameMaxLength,
-                $"Runners under {AdultAge} on race day need a parent or guardian: please enter their name.",
-                "Please keep the name to 100 characters."),
-            PhoneNumber(nameof(Guardian) + "Phone", phone, "Please give your parent's or guardian's phone number."));
+                RunnerText.Get("Field.GuardianName.Required", AdultAge), RunnerText.Get("Field.Name.TooLong", NameMaxLength)),
+            PhoneNumber(nameof(Guardian) + "Phone", phone, RunnerText.Get("Field.GuardianPhone.Required")));
         if (!consent)
-            Error(nameof(Guardian) + "Consent", "Your parent or guardian must agree to your taking part: please tick the box.");
+            Error(nameof(Guardian) + "Consent", RunnerText.Get("Field.GuardianConsent.Required"));
         return guardian;
     }
 
@@ -110,7 +112,7 @@ public sealed class RunnerFields
         else if (line.Length > maxLength)
             Error(field, tooLong);
         else if (RunnerInput.Problem(line) is { } problem)
-            Error(field, $"This {problem}");
+            Error(field, RunnerText.Get("Problem.ThisField", problem));
         return line;
     }
 
@@ -133,7 +135,7 @@ public sealed class RunnerFields
         }
         if (value.Length > PhoneMaxLength)
         {
-            Error(field, "That phone number is too long.");
+            Error(field, RunnerText.Get("Field.Phone.TooLong"));
             return "";
         }
         var phone = RunnerInput.Phone(value);

@@ -1,6 +1,7 @@
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
@@ -10,10 +11,9 @@ namespace TauTauRun.Web.Registration;
 /// </summary>
 public static partial class RunnerInput
 {
-    public static readonly IReadOnlyDictionary<string, string> Genders = new Dictionary<string, string>
-    {
-        ["F"] = "Woman", ["M"] = "Man", ["X"] = "Non-binary / other",
-    };
+    /// <summary>The stored codes with their labels in the current language, in the form's order.</summary>
+    public static IReadOnlyDictionary<string, string> Genders =>
+        new[] { "F", "M", "X" }.ToDictionary(code => code, code => RunnerText.Get($"Gender.{code}"));
 
     public static readonly IReadOnlyList<string> TshirtSizes = ["XS", "S", "M", "L", "XL", "XXL"];
 
@@ -41,14 +41,14 @@ public static partial class RunnerInput
     public static string? Problem(string value, bool multiline = false)
     {
         if (value.Contains('\uFFFD'))
-            return "contains characters we could not read; please type it again.";
+            return RunnerText.Get("Problem.Unreadable");
         if (value.Any(c => char.IsControl(c) && !(multiline && c == '\n')))
-            return "contains invisible control characters; please type it again.";
+            return RunnerText.Get("Problem.ControlCharacters");
         return null;
     }
 
     /// <summary>What runners are told when <see cref="Phone"/> refuses a number.</summary>
-    public const string PhoneHint = "Enter a phone number with 6 to 15 digits, e.g. +31 6 1234 5678.";
+    public static string PhoneHint => RunnerText.Get("Field.Phone.Hint");
 
     public static bool IsEmail(string value) => value.Length <= 254 && EmailShape().IsMatch(value);
 
@@ -70,8 +70,6 @@ public static partial class RunnerInput
         var age = day.Year - birth.Year;
         return birth > day.AddYears(-age) ? age - 1 : age;
     }
-
-    public static string Date(DateOnly value) => value.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();

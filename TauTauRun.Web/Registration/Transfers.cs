@@ -3,6 +3,7 @@ using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
@@ -28,22 +29,22 @@ public sealed class Transfers(NpgsqlDataSource dataSource, EmailOutbox outbox, E
     {
         var settings = await settingsStore.LoadAsync();
         if (who.IsRunner && DateTime.UtcNow >= settings.TransferDeadline)
-            return new Outcome(false, $"Places can no longer be handed on online (the deadline was {settings.Local(settings.TransferDeadline):d MMMM yyyy HH:mm}). Please email the organisers.");
+            return new Outcome(false, RunnerText.Get("Transfer.DeadlinePassed", RunnerText.DateAndTime(settings.Local(settings.TransferDeadline))));
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         if (await HeldPlace.LockAsync(transaction, who) is not { } place)
-            return new Outcome(false, "This registration was changed meanwhile: reload the page and try again.") { Stale = true };
+            return new Outcome(false, RunnerText.Get("Place.ChangedMeanwhile")) { Stale = true };
         if (!place.Status.IsIn(ParticipantStatus.Transferable))
-            return new Outcome(false, $"{place.Reference} is {place.Status}: only a registered or paid place can be handed on.");
+            return new Outcome(false, RunnerText.Get("Transfer.NotTransferable", place.Reference, ParticipantStatus.Name(place.Status)));
         if (holder.CategoryId != place.CategoryId)
-            return new Outcome(false, "A transfer keeps the race: change the race first, or afterwards.");
+            return new Outcome(false, RunnerText.Get("Transfer.KeepsRace"));
 
         var bib = place.Bib;
         if (place.Status == ParticipantStatus.Paid && !settings.TransferKeepsBib)
         {
             bib = await Bibs.NextAsync(transaction, place.CategoryId);
             if (bib is null)
-                return new Outcome(false, $"No bib numbers are left in the range of {place.CategoryName}: widen the range in the race's settings, then try again.");
+                return new Outcome(false, RunnerText.Get("Place.NoBibLeft", place.CategoryName));
         }
         // Before the row changes: the message goes to the runner who hands the place on.
         await outbox.QueueAsync(transaction, place.Id, EmailKind.PlaceTransferred);
@@ -74,7 +75,7 @@ public sealed class Transfers(NpgsqlDataSource dataSource, EmailOutbox outbox, E
         }
         catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
         {
-            return new Outcome(false, $"{holder.Email} is already registered for the {place.CategoryName}: a runner holds one place per race.") { EmailTaken = true };
+            return new Outcome(false, RunnerText.Get("Transfer.EmailTaken", holder.Email, place.CategoryName)) { EmailTaken = true };
         }
         await outbox.QueueAsync(transaction, place.Id, EmailKind.PlaceReceived, token);
         await AuditLog.WriteAsync(transaction, who.Actor, "registration.transferred", new
@@ -83,6 +84,6 @@ public sealed class Transfers(NpgsqlDataSource dataSource, EmailOutbox outbox, E
             after = new { holder.FullName, holder.Email, bib },
         }, place.Id);
         await transaction.CommitAsync();
-        return new Outcome(true, $"{place.Reference} now belongs to {holder.FullName}: their new link is on its way by email, and the old link no longer works.");
+        return new Outcome(true, RunnerText.Get("Transfer.Done", place.Reference, holder.FullName));
     }
 }

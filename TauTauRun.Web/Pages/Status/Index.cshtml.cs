@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Status;
@@ -45,7 +46,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
         Contact = contact;
         if (!CanEdit)
         {
-            ModelState.AddModelError("", $"Details can no longer be changed online (the deadline was {Event.Local(Event.EditDeadline):d MMMM yyyy}). Please email the organisers.");
+            ModelState.AddModelError("", RunnerText.Get("Status.EditClosed", RunnerText.Date(Event.Local(Event.EditDeadline))));
             return Page();
         }
         var fields = new RunnerFields();
@@ -55,7 +56,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             return Page();
         if (!await changes.EditAsync(Registration.Id, details, AuditActor.Runner(HttpContext)))
         {
-            ModelState.AddModelError("Contact.Email", "Another registration for this race already uses this email address.");
+            ModelState.AddModelError("Contact.Email", RunnerText.Get("Status.EmailTaken"));
             return Page();
         }
         return Redirect($"/status/{token}?saved=1");
@@ -67,7 +68,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             return NotFound();
         if (!await changes.AcceptOfferAsync(Registration.Id, token, AuditActor.Runner(HttpContext)))
         {
-            ModelState.AddModelError("", "This offer is no longer open.");
+            ModelState.AddModelError("", RunnerText.Get("Status.OfferClosed"));
             return Page();
         }
         return Redirect($"/status/{token}?accepted=1");
@@ -80,7 +81,7 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             return NotFound();
         if (!confirm)
         {
-            ModelState.AddModelError("confirm", "Tick the box to confirm that you want to cancel.");
+            ModelState.AddModelError("confirm", RunnerText.Get("Status.TickToCancel"));
             return Page();
         }
         await changes.CancelAsync(Registration.Id, AuditActor.Runner(HttpContext));
@@ -124,19 +125,19 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
     /// <summary>Checked by <see cref="RunnerFields"/>, like every form with a runner's fields.</summary>
     public sealed class ContactForm
     {
-        [Display(Name = "Email")]
+        [Display(Name = "Field.Email")]
         public string? Email { get; set; }
 
-        [Display(Name = "Mobile phone")]
+        [Display(Name = "Field.Phone")]
         public string? Phone { get; set; }
 
-        [Display(Name = "T-shirt size")]
+        [Display(Name = "Field.TshirtSize")]
         public string? TshirtSize { get; set; }
 
-        [Display(Name = "Emergency contact name")]
+        [Display(Name = "Field.EmergencyContactName")]
         public string? EmergencyContactName { get; set; }
 
-        [Display(Name = "Emergency contact phone")]
+        [Display(Name = "Field.EmergencyContactPhone")]
         public string? EmergencyContactPhone { get; set; }
     }
 }

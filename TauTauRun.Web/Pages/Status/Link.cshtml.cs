@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using TauTauRun.Web.Admin;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Status;
@@ -17,9 +18,9 @@ namespace TauTauRun.Web.Pages.Status;
 public sealed class LinkModel(RunnerChanges changes) : PageModel
 {
     [BindProperty]
-    [Display(Name = "Email address you registered with")]
-    [Required(ErrorMessage = "Please enter your email address.")]
-    [StringLength(RunnerFields.EmailMaxLength, ErrorMessage = "That email address is too long.")]
+    [Display(Name = "Field.LinkEmail")]
+    [Required(ErrorMessage = "Link.EmailRequired")]
+    [StringLength(RunnerFields.EmailMaxLength, ErrorMessage = "Field.Email.TooLong")]
     public string? Email { get; set; }
 
     public bool Sent { get; private set; }
@@ -33,9 +34,9 @@ public sealed class LinkModel(RunnerChanges changes) : PageModel
         var email = RunnerInput.Line(Email);
         // Control characters (a NUL among them, which PostgreSQL refuses in text) never reach the lookup.
         if (ModelState.IsValid && RunnerInput.Problem(email) is { } problem)
-            ModelState.AddModelError(nameof(Email), "The email address " + problem);
+            ModelState.AddModelError(nameof(Email), RunnerText.Get("Problem.EmailAddress", problem));
         else if (ModelState.IsValid && !RunnerInput.IsEmail(email))
-            ModelState.AddModelError(nameof(Email), "Enter an email address like name@example.org.");
+            ModelState.AddModelError(nameof(Email), RunnerText.Get("Field.Email.Shape"));
         if (!ModelState.IsValid)
             return Page();
 

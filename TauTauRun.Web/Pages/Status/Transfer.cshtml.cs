@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Status;
@@ -43,7 +44,7 @@ public sealed class TransferModel(NpgsqlDataSource dataSource, EventSettingsStor
             ModelState.AddModelError(outcome.EmailTaken ? "Person.Email" : "", outcome.Message);
             return Refused(StatusCodes.Status409Conflict);
         }
-        Done = $"Your place now belongs to {holder.FullName}, who gets their own link by email. This link no longer works.";
+        Done = RunnerText.Get("Transfer.HandedOn", holder.FullName);
         return Page();
     }
 
@@ -59,7 +60,7 @@ public sealed class TransferModel(NpgsqlDataSource dataSource, EventSettingsStor
             ModelState.AddModelError("raceId", outcome.Message);
             return Refused(StatusCodes.Status409Conflict);
         }
-        Done = $"Done: {outcome.Message} An email with the details is on its way.";
+        Done = RunnerText.Get("Transfer.RaceChanged", outcome.Message);
         return Page();
     }
 
