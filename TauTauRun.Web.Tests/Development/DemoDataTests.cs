@@ -12,12 +12,14 @@ public sealed class DemoDataTests : DatabaseTest
     [Test]
     public async Task An_empty_database_gets_the_toraja_event_in_rupiah_on_its_own_clock_and_a_second_run_changes_nothing()
     {
+        // As the run command does: before the app starts (its jobs would store the configured defaults first).
+        await using (var dataSource = NpgsqlDataSource.Create(TestDatabase.ConnectionString))
+        {
+            await DemoData.SeedAsync(dataSource);
+            await DemoData.SeedAsync(dataSource);
+        }
+
         using var app = new TestApp();
-        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
-
-        await DemoData.SeedAsync(dataSource);
-        await DemoData.SeedAsync(dataSource);
-
         var settings = await app.Services.GetRequiredService<EventSettingsStore>().LoadAsync();
         Assert.That(settings.Name, Is.EqualTo("Tau-Tau Run Toraja"));
         Assert.That(settings.Place, Does.Contain("Rantepao"));
