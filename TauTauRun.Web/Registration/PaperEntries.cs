@@ -63,7 +63,6 @@ public sealed class PaperEntries(NpgsqlDataSource dataSource, Registrar registra
                 return Refused(entry.Line, outcome == Registrar.Outcome.Full
                     ? $"the {entry.RaceName} is full: this file has more entries for it than it has free places."
                     : $"the {entry.RaceName} is closed for registration.");
-            await RunnerLanguage.StoreAsync(transaction, participantId, language);
             await AuditLog.WriteAsync(transaction, actor, "registration.paper_entry", new { line = entry.Line }, participantId);
         }
         await transaction.CommitAsync();

@@ -8,8 +8,8 @@ namespace TauTauRun.Web.Registration;
 /// A runner registered by an admin at the desk: the same registration as the public form's (a place,
 /// or "full"; the email with the runner's status link) with the admin's audit row in its transaction,
 /// then, when they pay in cash on the spot, the usual payment path, which gives the bib at once. The
-/// admin chooses the runner's language: the registration is written in it, as the public form's is in
-/// the page's, and stored with it for every later email.
+/// admin chooses the runner's language: the registration is made in it, as the public form's is in the
+/// page's, so the Registrar stores it (the language of the moment) for every email to the runner.
 /// </summary>
 public sealed class WalkIns(NpgsqlDataSource dataSource, Registrar registrar, AdminChanges adminChanges)
 {
@@ -38,7 +38,6 @@ public sealed class WalkIns(NpgsqlDataSource dataSource, Registrar registrar, Ad
                         ? "This race is full: no place for a walk-in (cancel someone, or raise the capacity on the race's page)."
                         : "This race is closed for registration: open it on the race's page first.");
                 id = participantId.Value;
-                await RunnerLanguage.StoreAsync(transaction, id, language);
             }
             catch (PostgresException e) when (e.ConstraintName == "participants_access_token_hash_key")
             {

@@ -89,6 +89,23 @@ public sealed class WalkInAndPaperEntriesTests : DatabaseTest
             Does.StartWith("Pembayaran diterima – nomor BIB Anda 700"));
     }
 
+    /// <summary>
+    /// The registration's own email is written while the registration is made, in the admin's chosen language.
+    /// This test and the two other Indonesian ones here rely on the Registrar storing the language of the moment
+    /// (<c>Languages.Current</c>, from branch i18a), which the walk-in and the import set.
+    /// </summary>
+    [Test]
+    public async Task A_walk_ins_first_email_is_in_the_language_the_admin_chose()
+    {
+        using var admin = await AdminSession.SignedInAsync(app, "alice");
+
+        await WalkInAsync(admin, ("Form.Language", "id"));
+
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT subject FROM email_logs WHERE kind = 'REGISTRATION_RECEIVED'"),
+            Does.StartWith("Pendaftaran diterima: TTR-"));
+    }
+
     [Test]
     public async Task A_walk_in_in_a_language_the_site_does_not_have_is_refused()
     {
