@@ -52,8 +52,13 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
         if (stored is not null)
             return stored;
 
-        var defaults = configuration.GetSection("Event").Get<EventSettings>() ?? new EventSettings();
-        await connection.ExecuteAsync("""
+        await StoreFirstAsync(connection, configuration.GetSection("Event").Get<EventSettings>() ?? new EventSettings(), transaction);
+        return await connection.QuerySingleAsync<EventSettings>(Select, transaction: transaction);
+    }
+
+    /// <summary>Stores <paramref name="settings"/> as the event's, unless it has settings already (the first read's defaults, the demo event).</summary>
+    internal static Task StoreFirstAsync(NpgsqlConnection connection, EventSettings settings, NpgsqlTransaction? transaction = null) =>
+        connection.ExecuteAsync("""
             INSERT INTO event_settings (name, description, starts_at, time_zone, place, bank_account_holder,
                 bank_iban, bank_bic, bank_name, registration_opens_at, registration_closes_at,
                 payment_deadline_days, edit_deadline, waitlist_offer_hours, email_confirm_hours, waiver_text, waiver_version,
@@ -63,7 +68,5 @@ public sealed class EventSettingsStore(NpgsqlDataSource dataSource, IConfigurati
                 @PaymentDeadlineDays, @EditDeadline, @WaitlistOfferHours, @EmailConfirmHours, @WaiverText, @WaiverVersion,
                 @ReplyTo, @TransferDeadline, @TransferKeepsBib, @ErasePersonalDataDays)
             ON CONFLICT (id) DO NOTHING
-            """, defaults.InUtc(), transaction);
-        return await connection.QuerySingleAsync<EventSettings>(Select, transaction: transaction);
-    }
+            """, settings.InUtc(), transaction);
 }

@@ -1,12 +1,14 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Email;
 
 /// <summary>
 /// Builds an email's HTML and plain-text bodies side by side, so the two always say the same thing.
-/// Every value is HTML-encoded on the way in (names like <c>José</c> or <c>王小明</c> stay readable).
+/// Every value is HTML-encoded on the way in (names like <c>José</c> or <c>王小明</c> stay readable). The
+/// document's language is the current UI culture's, the one the message is written in.
 /// </summary>
 internal sealed class EmailBody
 {
@@ -53,7 +55,7 @@ internal sealed class EmailBody
         subject,
         $"""
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>{Encoder.Encode(subject)}</title></head>
+        <html lang="{Languages.Current}"><head><meta charset="utf-8"><title>{Encoder.Encode(subject)}</title></head>
         <body style="font-family:sans-serif;line-height:1.5;color:#1f2937;max-width:40em">
         <h1 style="font-size:1.3em;color:#c2410c">{Encoder.Encode(eventName)}</h1>
         {html}</body></html>

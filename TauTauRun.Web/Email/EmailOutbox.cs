@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Email;
 
@@ -9,7 +10,8 @@ namespace TauTauRun.Web.Email;
 /// Puts a runner's message into <c>email_logs</c> inside the caller's transaction: it is sent only if
 /// the change that caused it commits, and it cannot be lost once it has. The Message-ID is fixed here,
 /// so every retry of the message carries the same one. A status link is stored as a placeholder with the
-/// token beside it until the message is sent (see <see cref="OutboxMessage"/>).
+/// token beside it until the message is sent (see <see cref="OutboxMessage"/>). Every message is written
+/// in the runner's language (<c>participants.language</c>), whoever or whatever sends it.
 /// </summary>
 public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings emailSettings, IOptions<EmailDeliveryOptions> options)
 {
@@ -17,7 +19,7 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
         p.email AS Email, p.full_name AS FullName, p.reference AS Reference, c.name AS CategoryName,
         p.amount_due_minor AS AmountDueMinor, p.currency AS Currency, p.bib AS Bib,
         p.status_changed_at AS PendingSince, p.offer_expires_at AS OfferExpiresAt,
-        p.email_confirmed_at IS NOT NULL AS EmailConfirmed, p.amount_paid_minor AS AmountPaidMinor
+        p.email_confirmed_at IS NOT NULL AS EmailConfirmed, p.amount_paid_minor AS AmountPaidMinor, p.language AS Language
         """;
 
     /// <param name="statusToken">The runner's current secret token, for kinds whose message links to the status page.</param>
@@ -31,7 +33,7 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             WHERE p.id = @participantId
             """, new { participantId }, transaction);
         var settings = await settingsStore.LoadAsync(transaction);
-        var wording = await EmailTemplateStore.CurrentAsync(connection, kind, transaction);
+        var wording = await EmailTemplateStore.CurrentAsync(connection, kind, runner.Language, transaction);
         var email = Render(kind, wording, settings, runner, statusToken is null ? null : StatusUrl(OutboxMessage.StatusTokenPlaceholder));
 
         return await connection.ExecuteScalarAsync<long>("""
@@ -60,7 +62,7 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
             WHERE p.id = ANY(@participantIds)
             ORDER BY p.id
             """, (id, runner) => (id, runner), new { participantIds = participantIds.ToArray() }, transaction, splitOn: "Email")).AsList();
-        var emails = runners.Select(r => wording.Render(settings, r.Runner, statusUrl: null)).ToList();
+        var emails = runners.Select(r => Render(EmailKind.GroupMessage, wording, settings, r.Runner, statusUrl: null)).ToList();
         return await connection.ExecuteAsync("""
             WITH start AS (
                 SELECT greatest(now(), max(next_attempt_at) + @spacing) AS at
@@ -85,19 +87,23 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
     }
 
     /// <summary>
-    /// A message of the kind for a made-up runner (the admins' preview), in the organiser's
-    /// <paramref name="wording"/> or the built-in one; its status link has the real shape but opens nothing.
+    /// A message of the kind for a made-up runner who reads <paramref name="language"/> (the admins' preview),
+    /// in the organiser's <paramref name="wording"/> or the built-in one; its status link has the real shape but opens nothing.
     /// </summary>
-    public RenderedEmail Sample(string kind, EventSettings settings, OrganiserTemplate? wording)
+    public RenderedEmail Sample(string kind, string language, EventSettings settings, OrganiserTemplate? wording)
     {
         var now = DateTime.UtcNow;
-        var runner = new RunnerDetails("anna.de.vries@example.org", "Anna de Vries", "TTR-7K3M9Q", "10K", 2500, "EUR",
-            Bib: 1042, PendingSince: now, OfferExpiresAt: now.AddHours(settings.WaitlistOfferHours), EmailConfirmed: false);
+        var runner = new RunnerDetails("maria.tangdilintin@example.org", "Maria Tangdilintin", "TTR-7K3M9Q", "10K", 25_000_000, "IDR",
+            Bib: 1042, PendingSince: now, OfferExpiresAt: now.AddHours(settings.WaitlistOfferHours), EmailConfirmed: false, Language: language);
         return Render(kind, wording, settings, runner, EmailTemplates.LinksToStatusPage(kind) ? StatusUrl("sample-link-for-the-preview") : null);
     }
 
-    private static RenderedEmail Render(string kind, OrganiserTemplate? wording, EventSettings settings, RunnerDetails runner, string? statusUrl) =>
-        wording?.Render(settings, runner, statusUrl) ?? EmailTemplates.Render(kind, settings, runner, statusUrl);
+    /// <summary>
+    /// The one place a message is written: in the organiser's <paramref name="wording"/> or the built-in text,
+    /// with the culture set to the runner's language for the while (dates, amounts, the built-in words).
+    /// </summary>
+    internal static RenderedEmail Render(string kind, OrganiserTemplate? wording, EventSettings settings, RunnerDetails runner, string? statusUrl) =>
+        InLanguage.Run(runner.Language, () => wording?.Render(settings, runner, statusUrl) ?? EmailTemplates.Render(kind, settings, runner, statusUrl));
 
     public string StatusUrl(string token) => new Uri(emailSettings.PublicBaseUrl, $"status/{token}").ToString();
 

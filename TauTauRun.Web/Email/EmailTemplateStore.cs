@@ -4,18 +4,18 @@ using Npgsql;
 namespace TauTauRun.Web.Email;
 
 /// <summary>
-/// The organiser's current wording of a kind, if any: the newest version in <c>email_templates</c>,
-/// unless that version is a return to the built-in text (no subject and body).
+/// The organiser's current wording of a kind in a language, if any: the newest version in
+/// <c>email_templates</c> for that kind and language, unless that version is a return to the built-in
+/// text (no subject and body). Each language has its own versions: a text customised only in English
+/// is not used for a runner who reads Indonesian, who gets the built-in Indonesian text instead
+/// (English words sent to an Indonesian reader are worse than the organiser's tone missing).
 /// </summary>
 public static class EmailTemplateStore
 {
-    /// <summary>The language every message is written in today; the table has the column for more.</summary>
-    public const string Language = "en";
-
-    public static Task<OrganiserTemplate?> CurrentAsync(NpgsqlConnection connection, string kind, NpgsqlTransaction? transaction = null) =>
+    public static Task<OrganiserTemplate?> CurrentAsync(NpgsqlConnection connection, string kind, string language, NpgsqlTransaction? transaction = null) =>
         connection.QuerySingleOrDefaultAsync<OrganiserTemplate?>("""
             SELECT subject, body FROM email_templates
-            WHERE kind = @kind AND language = @Language AND subject IS NOT NULL
-              AND version = (SELECT max(version) FROM email_templates WHERE kind = @kind AND language = @Language)
-            """, new { kind, Language }, transaction);
+            WHERE kind = @kind AND language = @language AND subject IS NOT NULL
+              AND version = (SELECT max(version) FROM email_templates WHERE kind = @kind AND language = @language)
+            """, new { kind, language }, transaction);
 }

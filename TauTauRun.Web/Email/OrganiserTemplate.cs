@@ -8,7 +8,8 @@ namespace TauTauRun.Web.Email;
 /// Nothing typed becomes markup: every character is HTML-escaped by <see cref="EmailBody"/>, a blank
 /// line starts a new paragraph, and two placeholders standing alone in a paragraph become blocks: the
 /// payment table (<c>{payment_details}</c>) and the status-page link as a button (<c>{status_link}</c>;
-/// inside a sentence it is the address itself).
+/// inside a sentence it is the address itself). The values the placeholders stand for (dates, amounts,
+/// "to be assigned") and the table's labels are written in the runner's language, the organiser's words as typed.
 /// </summary>
 public sealed partial record OrganiserTemplate(string Subject, string Body)
 {
@@ -61,7 +62,7 @@ public sealed partial record OrganiserTemplate(string Subject, string Body)
             ["reference"] = runner.Reference,
             ["race"] = runner.CategoryName,
             ["amount"] = Money.Format(runner.AmountDueMinor, runner.Currency),
-            ["bib"] = runner.Bib?.ToString() ?? "to be assigned",
+            ["bib"] = EmailTemplates.Bib(runner),
             ["event"] = settings.Name,
             ["start"] = EmailTemplates.When(settings, settings.StartsAt),
             ["place"] = settings.Place,
@@ -79,7 +80,7 @@ public sealed partial record OrganiserTemplate(string Subject, string Body)
             if (trimmed == $"{{{PaymentDetails}}}")
                 body.Facts(EmailTemplates.PaymentFacts(settings, runner));
             else if (trimmed == $"{{{StatusLink}}}" && statusUrl is not null)
-                body.Link("Your registration", statusUrl);
+                body.Link(EmailText.Get("LinkRegistrationShort"), statusUrl);
             else if (trimmed.Length > 0)
                 body.Paragraph(Fill(trimmed));
         }

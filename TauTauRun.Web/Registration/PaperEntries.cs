@@ -4,6 +4,7 @@ using Dapper;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
@@ -13,7 +14,7 @@ namespace TauTauRun.Web.Registration;
 /// a file without one is imported, in one transaction (each runner a registration as the public form
 /// makes it, with the email and the admin's audit row), so a race that fills up half way, or an address
 /// already registered, rolls the whole file back with that line named. A fixed file can then simply be
-/// imported again.
+/// imported again. The admin chooses the language of the file's runners, as for a walk-in.
 /// </summary>
 public sealed class PaperEntries(NpgsqlDataSource dataSource, Registrar registrar, EventSettingsStore settingsStore)
 {
@@ -35,7 +36,7 @@ public sealed class PaperEntries(NpgsqlDataSource dataSource, Registrar registra
 
     private sealed record Entry(int Line, Registrar.NewRunner Runner, string RaceName);
 
-    public async Task<Result> ImportAsync(byte[] csv, AuditActor actor)
+    public async Task<Result> ImportAsync(byte[] csv, string language, AuditActor actor)
     {
         var settings = await settingsStore.LoadAsync();
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -51,7 +52,8 @@ public sealed class PaperEntries(NpgsqlDataSource dataSource, Registrar registra
             long? id;
             try
             {
-                (outcome, id) = await registrar.AdmitAsync(transaction, entry.Runner, StatusTokens.New(), joinWaitlist: false, addressVouched: true);
+                (outcome, id) = await InLanguage.RunAsync(language,
+                    () => registrar.AdmitAsync(transaction, entry.Runner, StatusTokens.New(), joinWaitlist: false, addressVouched: true));
             }
             catch (PostgresException e) when (e.ConstraintName == "participants_active_email_per_category")
             {

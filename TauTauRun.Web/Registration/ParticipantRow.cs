@@ -44,6 +44,8 @@ public sealed class ParticipantRow
     public DateTime? EmailConfirmedAt { get; init; }
     /// <summary>When the runner's personal data was erased (<see cref="PersonalDataErasure"/>); null: not erased.</summary>
     public DateTime? ErasedAt { get; init; }
+    /// <summary>The language every email to the runner is written in (a two-letter code).</summary>
+    public string Language { get; init; } = "";
 
     /// <summary>Joined: the race's name (<c>c.name AS category_name</c>).</summary>
     public string CategoryName { get; init; } = "";

@@ -1,12 +1,15 @@
 using Npgsql;
 using TauTauRun.Web.Admin;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Registration;
 
 /// <summary>
 /// A runner registered by an admin at the desk: the same registration as the public form's (a place,
 /// or "full"; the email with the runner's status link) with the admin's audit row in its transaction,
-/// then, when they pay in cash on the spot, the usual payment path, which gives the bib at once.
+/// then, when they pay in cash on the spot, the usual payment path, which gives the bib at once. The
+/// admin chooses the runner's language: the registration is made in it, as the public form's is in the
+/// page's, so the Registrar stores it (the language of the moment) for every email to the runner.
 /// </summary>
 public sealed class WalkIns(NpgsqlDataSource dataSource, Registrar registrar, AdminChanges adminChanges)
 {
@@ -17,9 +20,10 @@ public sealed class WalkIns(NpgsqlDataSource dataSource, Registrar registrar, Ad
         public bool EmailTaken { get; init; }
     }
 
+    /// <param name="language">The runner's language (a supported code), for every email to them.</param>
     /// <param name="token">Issued with the admin's form: sending the form twice finds the registration it made.</param>
     /// <param name="cashMinor">The amount paid in cash now, or null when the runner pays later.</param>
-    public async Task<Outcome> RegisterAsync(Registrar.NewRunner runner, string token, long? cashMinor, AuditActor actor)
+    public async Task<Outcome> RegisterAsync(Registrar.NewRunner runner, string language, string token, long? cashMinor, AuditActor actor)
     {
         long id;
         await using (var connection = await dataSource.OpenConnectionAsync())
@@ -27,7 +31,8 @@ public sealed class WalkIns(NpgsqlDataSource dataSource, Registrar registrar, Ad
         {
             try
             {
-                var (outcome, participantId) = await registrar.AdmitAsync(transaction, runner, token, joinWaitlist: false, addressVouched: true);
+                var (outcome, participantId) = await InLanguage.RunAsync(language,
+                    () => registrar.AdmitAsync(transaction, runner, token, joinWaitlist: false, addressVouched: true));
                 if (participantId is null)
                     return new Outcome(false, outcome == Registrar.Outcome.Full
                         ? "This race is full: no place for a walk-in (cancel someone, or raise the capacity on the race's page)."

@@ -84,6 +84,31 @@ public sealed class EmailTemplateTests : DatabaseTest
         Assert.That(message.TextBody, Does.Contain($"<script>alert('x')</script> Hello <b>Runner {email.Reference}</b>"));
     }
 
+    [Test]
+    public async Task Each_language_has_its_own_wording_and_english_wording_never_reaches_an_indonesian_reader()
+    {
+        await SaveAsync("Paid: {reference}", "Dear {name}.");
+        var beforeTranslation = await PaymentConfirmedAsync("id");
+        await SaveAsync("Lunas: {reference}", "Halo {name}, nomor BIB Anda {bib}.", language: "id");
+
+        var indonesian = await PaymentConfirmedAsync("id");
+        var english = await PaymentConfirmedAsync("en");
+
+        Assert.That(beforeTranslation.Subject, Does.StartWith("Pembayaran diterima – nomor BIB Anda"), "the built-in Indonesian text, not the English wording");
+        Assert.That(indonesian.Subject, Is.EqualTo($"Lunas: {indonesian.Reference}"));
+        Assert.That(indonesian.Text, Does.Contain($"Halo Runner {indonesian.Reference}, nomor BIB Anda"));
+        Assert.That(english.Subject, Is.EqualTo($"Paid: {english.Reference}"));
+        var editor = WebUtility.HtmlDecode(await (await alice.Http.GetAsync($"{Page}/id")).Content.ReadAsStringAsync());
+        Assert.That(editor, Does.Contain("Lunas: {reference}").And.Contain("PAYMENT_CONFIRMED email in Bahasa Indonesia"));
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.QueryAsync<(string, int)>("SELECT language, version FROM email_templates ORDER BY id"),
+            Is.EqualTo(new[] { ("en", 1), ("id", 1) }), "versions are counted per language");
+    }
+
+    [Test]
+    public async Task A_language_the_site_does_not_have_is_not_found() =>
+        Assert.That((await alice.Http.GetAsync($"{Page}/fr")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+
     [TestCase("Paid", "Hello {nmae}.", "{nmae}, which is not a placeholder")]
     [TestCase("Paid {reference", "Hello.", "a { or } that is not part of a placeholder")]
     [TestCase("Paid", "Your page: {status_link}", "sent without a status link")]
@@ -99,19 +124,22 @@ public sealed class EmailTemplateTests : DatabaseTest
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action LIKE 'email_template.%'"), Is.Zero);
     }
 
-    private async Task<HttpResponseMessage> SaveAsync(string subject, string body, bool expectSaved = true)
+    /// <param name="language">Null: the page without a language, which edits English.</param>
+    private async Task<HttpResponseMessage> SaveAsync(string subject, string body, bool expectSaved = true, string? language = null)
     {
-        var response = await alice.PostAsync($"{Page}?handler=Save", new Dictionary<string, string> { ["Form.Subject"] = subject, ["Form.Body"] = body });
+        var page = language is null ? Page : $"{Page}/{language}";
+        var response = await alice.PostAsync($"{page}?handler=Save", new Dictionary<string, string> { ["Form.Subject"] = subject, ["Form.Body"] = body });
         if (expectSaved)
-            Assert.That(AdminSession.RedirectPath(response), Is.EqualTo(Page.ToLowerInvariant()), await response.Content.ReadAsStringAsync());
+            Assert.That(AdminSession.RedirectPath(response), Is.EqualTo(page.ToLowerInvariant()), await response.Content.ReadAsStringAsync());
         return response;
     }
 
     /// <summary>Queues a payment confirmation as the app does and returns what was rendered for it.</summary>
-    private async Task<Queued> PaymentConfirmedAsync()
+    private async Task<Queued> PaymentConfirmedAsync(string language = "en")
     {
         await using var connection = await OpenAsync();
         var participant = await TestData.ParticipantAsync(connection, category, "PAID");
+        await connection.ExecuteAsync("UPDATE participants SET language = @language WHERE id = @participant", new { language, participant });
         await using var transaction = await connection.BeginTransactionAsync();
         var id = await app.Services.GetRequiredService<EmailOutbox>().QueueAsync(transaction, participant, EmailKind.PaymentConfirmed);
         await transaction.CommitAsync();

@@ -177,6 +177,22 @@ public sealed class EmailsTests : DatabaseTest
     }
 
     [Test]
+    public async Task The_preview_in_indonesian_shows_every_message_as_a_runner_who_reads_indonesian_gets_it()
+    {
+        using var alice = await SignedInAsync();
+
+        var preview = await PageAsync(alice, "/admin/emails/preview?language=id");
+
+        foreach (var kind in EmailKind.All)
+        {
+            var section = preview.GetElementById(kind)!;
+            Assert.That(section.QuerySelector("pre")!.TextContent, Does.Contain("Halo Maria Tangdilintin,"), kind);
+            var html = await (await alice.GetAsync(section.QuerySelector("a")!.GetAttribute("href")!)).Content.ReadAsStringAsync();
+            Assert.That(html, Does.Contain("<html lang=\"id\">").And.Contain("Halo Maria Tangdilintin,"), kind);
+        }
+    }
+
+    [Test]
     public async Task The_preview_renders_every_template_and_serves_its_html_sandboxed()
     {
         using var alice = await SignedInAsync();
@@ -187,14 +203,15 @@ public sealed class EmailsTests : DatabaseTest
         {
             var section = preview.GetElementById(kind);
             Assert.That(section, Is.Not.Null, kind);
-            Assert.That(section!.QuerySelector("pre")!.TextContent, Does.Contain("Anna de Vries").And.Contain("Tau-Tau Run"), kind);
+            Assert.That(section!.QuerySelector("pre")!.TextContent, Does.Contain("Maria Tangdilintin").And.Contain("Tau-Tau Run").And.Contain("Hello"), kind);
             var html = await alice.GetAsync(section.QuerySelector("a")!.GetAttribute("href")!);
             Assert.That(html.StatusCode, Is.EqualTo(HttpStatusCode.OK), kind);
             Assert.That(html.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/html"));
             Assert.That(html.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("sandbox").And.Contain("script-src 'self'"), kind);
-            Assert.That(await html.Content.ReadAsStringAsync(), Does.Contain("Anna de Vries").And.Not.Contain("<script"), kind);
+            Assert.That(await html.Content.ReadAsStringAsync(), Does.Contain("Maria Tangdilintin").And.Not.Contain("<script"), kind);
         }
         Assert.That((await alice.GetAsync("/admin/emails/preview/NO_SUCH_KIND")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await alice.GetAsync("/admin/emails/preview?language=fr")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That((await alice.GetAsync("/admin/emails")).Headers.GetValues("Content-Security-Policy").Single(), Does.Not.Contain("sandbox"),
             "only the email's own document is sandboxed");
     }

@@ -22,7 +22,8 @@ public sealed class ExportTests : DatabaseTest
             var tricky = await TestData.ParticipantAsync(connection, category, "PAID", "tricky@runners.test");
             await connection.ExecuteAsync("""
                 UPDATE participants SET full_name = '=HYPERLINK("http://evil.example","click")', club = '@SUM(A1:A9)',
-                    medical_notes = 'asthma, "mild"' || E'\n' || 'carries inhaler', gender = 'F', date_of_birth = '1985-06-01', bib = 42
+                    medical_notes = 'asthma, "mild"' || E'\n' || 'carries inhaler', gender = 'F', date_of_birth = '1985-06-01', bib = 42,
+                    language = 'id'
                 WHERE id = @tricky
                 """, new { tricky });
             await TestData.ParticipantAsync(connection, category, "PENDING", "plain@runners.test");
@@ -59,6 +60,7 @@ public sealed class ExportTests : DatabaseTest
         Assert.That(tricky[header.IndexOf("medical_notes")], Is.EqualTo("asthma, \"mild\"\ncarries inhaler"));
         Assert.That(tricky[header.IndexOf("category")], Is.EqualTo("10K, \"fast\""));
         Assert.That(tricky[header.IndexOf("amount_paid")], Is.EqualTo("25.00"));
+        Assert.That(tricky[header.IndexOf("language")], Is.EqualTo("id"), "the language the runner's emails are written in");
         Assert.That(records.All(r => r.Count == header.Count), Is.True);
         await using var connection = await OpenAsync();
         Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'export.participants'"), Is.EqualTo(1));

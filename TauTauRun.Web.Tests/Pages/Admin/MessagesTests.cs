@@ -77,6 +77,22 @@ public sealed class MessagesTests : DatabaseTest
     }
 
     [Test]
+    public async Task A_message_for_one_language_reaches_its_readers_only_as_typed_with_the_placeholders_in_their_language()
+    {
+        await using var connection = await OpenAsync();
+        var indonesian = await TestData.ParticipantAsync(connection, tenK, "PENDING");
+        await TestData.ParticipantAsync(connection, tenK, "PENDING");
+        await connection.ExecuteAsync("UPDATE participants SET language = 'id' WHERE id = @indonesian", new { indonesian });
+        var filters = new Dictionary<string, string> { ["Form.Language"] = "id" };
+
+        await SendAsync(filters, body: "Halo {name}, nomor BIB: {bib}.");
+
+        var message = (await DeliveredAsync(1)).Single();
+        Assert.That(Recipient(message), Is.EqualTo(await EmailOfAsync(connection, indonesian)));
+        Assert.That(message.TextBody, Does.Contain("nomor BIB: menyusul."), "typed in Indonesian, the bib not yet assigned said in Indonesian");
+    }
+
+    [Test]
     public async Task A_second_click_or_a_resent_form_sends_the_message_once()
     {
         await using var connection = await OpenAsync();

@@ -6,6 +6,7 @@ using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
 using TauTauRun.Web.Hosting;
+using TauTauRun.Web.Localization;
 
 namespace TauTauRun.Web.Pages.Admin;
 
@@ -17,14 +18,15 @@ namespace TauTauRun.Web.Pages.Admin;
 [SandboxedContent]
 public sealed class EmailPreviewHtmlModel(NpgsqlDataSource dataSource, EventSettingsStore store, EmailOutbox outbox) : PageModel
 {
-    public async Task<IActionResult> OnGetAsync(string kind)
+    public async Task<IActionResult> OnGetAsync(string kind, string? language)
     {
         // Generated links are lower-case (LowercaseUrls), the kinds are upper-case.
         var known = EmailKind.All.FirstOrDefault(k => string.Equals(k, kind, StringComparison.OrdinalIgnoreCase));
-        if (known is null)
+        language ??= Languages.Default;
+        if (known is null || !Languages.IsSupported(language))
             return NotFound();
         await using var connection = await dataSource.OpenConnectionAsync();
-        var email = outbox.Sample(known, await store.LoadAsync(), await EmailTemplateStore.CurrentAsync(connection, known));
+        var email = outbox.Sample(known, language, await store.LoadAsync(), await EmailTemplateStore.CurrentAsync(connection, known, language));
         return Content(email.Html, "text/html; charset=utf-8");
     }
 }

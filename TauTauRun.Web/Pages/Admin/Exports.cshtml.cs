@@ -29,7 +29,7 @@ public sealed class ExportsModel(NpgsqlDataSource dataSource, EventSettingsStore
             SELECT p.reference, c.name AS category_name, p.payment_status, p.bib, p.full_name, p.email, p.phone, p.date_of_birth,
                    p.gender, p.tshirt_size, p.emergency_contact_name, p.emergency_contact_phone, p.medical_notes, p.club,
                    p.amount_due_minor, p.currency, p.amount_paid_minor, p.payment_method, p.payment_bank_reference, p.paid_on,
-                   p.waiver_version, p.waiver_accepted_at, p.created_at, p.internal_notes
+                   p.waiver_version, p.waiver_accepted_at, p.created_at, p.internal_notes, p.language
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             ORDER BY p.id
             """);
@@ -38,12 +38,13 @@ public sealed class ExportsModel(NpgsqlDataSource dataSource, EventSettingsStore
             "reference", "category", "status", "bib", "full_name", "email", "phone", "date_of_birth", "gender", "tshirt_size",
             "emergency_contact_name", "emergency_contact_phone", "medical_notes", "club", "amount_due", "currency", "amount_paid",
             "payment_method", "bank_reference", "paid_on", "waiver_version", "waiver_accepted_at_utc", "registered_at_utc", "internal_notes",
+            "language",
         ], rows, p =>
         [
             p.Reference, p.CategoryName, p.PaymentStatus, Number(p.Bib), p.FullName, p.Email, p.Phone, Date(p.DateOfBirth), p.Gender, p.TshirtSize,
             p.EmergencyContactName, p.EmergencyContactPhone, p.MedicalNotes, p.Club, Amount(p.AmountDueMinor), p.Currency, Amount(p.AmountPaidMinor),
             p.PaymentMethod, p.PaymentBankReference, p.PaidOn is { } paid ? Date(paid) : null, p.WaiverVersion, Time(p.WaiverAcceptedAt),
-            Time(p.CreatedAt), p.InternalNotes,
+            Time(p.CreatedAt), p.InternalNotes, p.Language,
         ], cancellationToken);
         return new EmptyResult();
     }

@@ -7,6 +7,7 @@ using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
 using TauTauRun.Web.Email;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Admin;
@@ -40,7 +41,7 @@ public sealed class MessagesModel(NpgsqlDataSource dataSource, EmailOutbox outbo
         Recipients = (await RecipientsAsync(connection, null)).Count;
         if (Recipients == 0)
             return await RefusedAsync(NoRecipients);
-        Preview = outbox.Sample(EmailKind.GroupMessage, await settingsStore.LoadAsync(), wording);
+        Preview = outbox.Sample(EmailKind.GroupMessage, Form.Language ?? Languages.Default, await settingsStore.LoadAsync(), wording);
         await LoadAsync();
         return Page();
     }
@@ -65,7 +66,7 @@ public sealed class MessagesModel(NpgsqlDataSource dataSource, EmailOutbox outbo
         if (ids.Count == 0)
             return await RefusedAsync(NoRecipients);
         var actor = AuditActor.Of(HttpContext);
-        var filter = new { race = Form.CategoryId, status = Form.Status, size = Form.Size, not_collected = Form.NotCollected, unconfirmed = Form.Unconfirmed };
+        var filter = new { race = Form.CategoryId, status = Form.Status, size = Form.Size, language = Form.Language, not_collected = Form.NotCollected, unconfirmed = Form.Unconfirmed };
         var id = await connection.ExecuteScalarAsync<long>("""
             INSERT INTO group_messages (idempotency_key, subject, body, statuses, filter, recipients, sent_by)
             VALUES (@IdempotencyKey, @Subject, @Body, @statuses, @filter::jsonb, @recipients, @by)
@@ -91,10 +92,11 @@ public sealed class MessagesModel(NpgsqlDataSource dataSource, EmailOutbox outbo
             WHERE p.payment_status = ANY(@statuses)
               AND (@CategoryId::bigint IS NULL OR p.category_id = @CategoryId)
               AND (@Size::text IS NULL OR p.tshirt_size = @Size)
+              AND (@Language::text IS NULL OR p.language = @Language)
               AND (NOT @NotCollected OR p.bib_collected_at IS NULL)
               AND (NOT @Unconfirmed OR p.email_confirmed_at IS NULL)
             ORDER BY p.id
-            """, new { statuses = Statuses.ToArray(), Form.CategoryId, Form.Size, Form.NotCollected, Form.Unconfirmed }, transaction)).AsList();
+            """, new { statuses = Statuses.ToArray(), Form.CategoryId, Form.Size, Form.Language, Form.NotCollected, Form.Unconfirmed }, transaction)).AsList();
 
     /// <summary>The form's own rules, then the organiser's placeholders (the checks of the email templates).</summary>
     private bool Checked(out OrganiserTemplate wording)
@@ -104,6 +106,8 @@ public sealed class MessagesModel(NpgsqlDataSource dataSource, EmailOutbox outbo
             ModelState.AddModelError("Form.Status", "Choose one of the statuses listed.");
         if (Form.Size is not null && !RunnerInput.TshirtSizes.Contains(Form.Size))
             ModelState.AddModelError("Form.Size", "Choose one of the sizes listed.");
+        if (Form.Language is not null && !Languages.IsSupported(Form.Language))
+            ModelState.AddModelError("Form.Language", "Choose one of the languages listed.");
         if (ModelState.IsValid)
             foreach (var problem in wording.Problems(EmailKind.GroupMessage))
                 ModelState.AddModelError("", problem);
@@ -152,6 +156,8 @@ public sealed class MessagesModel(NpgsqlDataSource dataSource, EmailOutbox outbo
         [Display(Name = "Race")] public long? CategoryId { get; init; }
         public string? Status { get; init; }
         [Display(Name = "T-shirt size")] public string? Size { get; init; }
+        /// <summary>Only runners who registered in this language (a message is sent as typed, not translated).</summary>
+        public string? Language { get; init; }
         [Display(Name = "Bib not collected yet")] public bool NotCollected { get; init; }
         [Display(Name = "Email address not confirmed")] public bool Unconfirmed { get; init; }
 

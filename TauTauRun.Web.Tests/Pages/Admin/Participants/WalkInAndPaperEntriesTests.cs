@@ -23,13 +23,15 @@ public sealed class WalkInAndPaperEntriesTests : DatabaseTest
     [TearDown]
     public void Stop() => app.Dispose();
 
-    private static async Task<HttpResponseMessage> ImportAsync(AdminSession admin, string csv)
+    private static async Task<HttpResponseMessage> ImportAsync(AdminSession admin, string csv, string? language = null)
     {
         var form = new MultipartFormDataContent
         {
             { new StringContent(await admin.FormTokenAsync("/admin/participants/import")), "__RequestVerificationToken" },
             { new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", "entries.csv" },
         };
+        if (language is not null)
+            form.Add(new StringContent(language), "language");
         return await admin.Http.PostAsync("/admin/participants/import", form);
     }
 
@@ -39,20 +41,29 @@ public sealed class WalkInAndPaperEntriesTests : DatabaseTest
         return await connection.ExecuteScalarAsync<long>(sql);
     }
 
+    /// <summary>The walk-in form filled in for one runner, with <paramref name="choices"/> on top, sent as the admin's browser would.</summary>
+    private async Task<HttpResponseMessage> WalkInAsync(AdminSession admin, params (string Field, string Value)[] choices)
+    {
+        var client = new FormClient(admin.Http);
+        var page = await client.GetAsync("/admin/participants/new");
+        var form = new Dictionary<string, string>
+        {
+            ["Form.CategoryId"] = tenK.ToString(),
+            ["Person.FullName"] = "Walk In", ["Person.Email"] = "walk@runners.test", ["Person.Phone"] = "+31 6 1234 5678",
+            ["Person.DateOfBirth"] = "1980-01-01", ["Person.Gender"] = "X", ["Person.TshirtSize"] = "S",
+            ["Person.EmergencyContactName"] = "Someone", ["Person.EmergencyContactPhone"] = "0612345678", ["Person.AcceptWaiver"] = "true",
+        };
+        foreach (var (field, value) in choices)
+            form[field] = value;
+        return await client.SubmitAsync(page, "/admin/participants/new", form, "form.runner-form");
+    }
+
     [Test]
     public async Task A_walk_in_paid_in_cash_is_registered_with_a_bib_at_once_and_audited()
     {
         using var admin = await AdminSession.SignedInAsync(app, "alice");
-        var client = new FormClient(admin.Http);
-        var page = await client.GetAsync("/admin/participants/new");
 
-        var response = await client.SubmitAsync(page, "/admin/participants/new", new Dictionary<string, string>
-        {
-            ["Form.CategoryId"] = tenK.ToString(), ["Form.PaidInCash"] = "true",
-            ["Person.FullName"] = "Walk In", ["Person.Email"] = "walk@runners.test", ["Person.Phone"] = "+31 6 1234 5678",
-            ["Person.DateOfBirth"] = "1980-01-01", ["Person.Gender"] = "X", ["Person.TshirtSize"] = "S",
-            ["Person.EmergencyContactName"] = "Someone", ["Person.EmergencyContactPhone"] = "0612345678", ["Person.AcceptWaiver"] = "true",
-        }, "form.runner-form");
+        var response = await WalkInAsync(admin, ("Form.PaidInCash", "true"));
 
         Assert.That(AdminSession.RedirectPath(response), Does.StartWith("/admin/participants/"));
         await using var connection = await OpenAsync();
@@ -60,6 +71,63 @@ public sealed class WalkInAndPaperEntriesTests : DatabaseTest
             Is.EqualTo(("PAID", 700, "CASH")));
         Assert.That((await connection.QueryAsync<string>("SELECT action FROM audit_log WHERE participant_id IS NOT NULL ORDER BY id")).ToArray(),
             Is.EqualTo(new[] { "registration.walk_in", "payment.marked_paid" }));
+    }
+
+    [Test]
+    public async Task A_walk_in_registered_in_indonesian_keeps_it_for_their_emails_and_the_details_page_shows_it()
+    {
+        using var admin = await AdminSession.SignedInAsync(app, "alice");
+
+        var response = await WalkInAsync(admin, ("Form.PaidInCash", "true"), ("Form.Language", "id"));
+
+        var details = await FormClient.ParseAsync(await admin.Http.GetAsync(AdminSession.RedirectPath(response)));
+        Assert.That(details.GetElementById("language")!.TextContent, Does.StartWith("Bahasa Indonesia"));
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT language FROM participants"), Is.EqualTo("id"));
+        // The payment is recorded after the registration commits: the runner's stored language writes it.
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT subject FROM email_logs WHERE kind = 'PAYMENT_CONFIRMED'"),
+            Does.StartWith("Pembayaran diterima – nomor BIB Anda 700"));
+    }
+
+    /// <summary>
+    /// The registration's own email is written while the registration is made, in the admin's chosen language.
+    /// This test and the two other Indonesian ones here rely on the Registrar storing the language of the moment
+    /// (<c>Languages.Current</c>, from branch i18a), which the walk-in and the import set.
+    /// </summary>
+    [Test]
+    public async Task A_walk_ins_first_email_is_in_the_language_the_admin_chose()
+    {
+        using var admin = await AdminSession.SignedInAsync(app, "alice");
+
+        await WalkInAsync(admin, ("Form.Language", "id"));
+
+        await using var connection = await OpenAsync();
+        Assert.That(await connection.ExecuteScalarAsync<string>("SELECT subject FROM email_logs WHERE kind = 'REGISTRATION_RECEIVED'"),
+            Does.StartWith("Pendaftaran diterima: TTR-"));
+    }
+
+    [Test]
+    public async Task A_walk_in_in_a_language_the_site_does_not_have_is_refused()
+    {
+        using var admin = await AdminSession.SignedInAsync(app, "alice");
+
+        var response = await WalkInAsync(admin, ("Form.Language", "fr"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), Does.Contain("Choose one of the languages listed."));
+        Assert.That(await CountAsync("SELECT count(*) FROM participants"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Paper_entries_imported_in_indonesian_are_stored_so()
+    {
+        using var admin = await AdminSession.SignedInAsync(app, "alice");
+        var csv = Header + "10K,Maria Tangdilintin,maria@runners.test,+6281234567890,1990-04-01,F,M,Yohanis Pasulu,081234567891,\n";
+
+        var response = await ImportAsync(admin, csv, language: "id");
+
+        Assert.That(AdminSession.RedirectPath(response), Is.EqualTo("/admin/participants"));
+        Assert.That(await CountAsync("SELECT count(*) FROM participants WHERE language = 'id'"), Is.EqualTo(1));
     }
 
     [Test]

@@ -119,7 +119,7 @@ public sealed class DetailsModel(NpgsqlDataSource dataSource, EventSettingsStore
                    p.emergency_contact_name, p.emergency_contact_phone, p.medical_notes, p.club, p.amount_due_minor, p.currency,
                    p.amount_paid_minor, p.payment_method, p.payment_bank_reference, p.paid_on, p.payment_recorded_at, p.bib,
                    p.offer_expires_at, p.waiver_version, p.waiver_accepted_at, p.internal_notes, p.created_at, p.updated_at,
-                   p.status_changed_at, p.erased_at, c.name AS category_name, c.minimum_age, a.username AS recorded_by
+                   p.status_changed_at, p.erased_at, p.language, c.name AS category_name, c.minimum_age, a.username AS recorded_by
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             LEFT JOIN admins a ON a.id = p.payment_recorded_by
             WHERE p.id = @id

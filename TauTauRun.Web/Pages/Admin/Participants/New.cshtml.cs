@@ -5,13 +5,15 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Npgsql;
 using TauTauRun.Web.Admin;
 using TauTauRun.Web.Data;
+using TauTauRun.Web.Localization;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Pages.Admin.Participants;
 
 /// <summary>
 /// A walk-in registered at the desk: the public form's fields and checks, a race with a free place,
-/// and "paid in cash now", which records the race's price as paid and gives the bib at once.
+/// and "paid in cash now", which records the race's price as paid and gives the bib at once. The runner's
+/// language, chosen here, is the one every email to them is written in.
 /// </summary>
 [Authorize(Policy = AdminPolicies.AdminRole)]
 public sealed class NewModel(NpgsqlDataSource dataSource, EventSettingsStore settingsStore, WalkIns walkIns) : PageModel
@@ -37,9 +39,11 @@ public sealed class NewModel(NpgsqlDataSource dataSource, EventSettingsStore set
         var runner = Person.Check(fields, race?.Id ?? 0, race is null ? null : (race.Name, race.MinimumAge), settings);
         if (race is null)
             ModelState.AddModelError("Form.CategoryId", "Choose one of the races listed.");
+        if (!Languages.IsSupported(Form.Language))
+            ModelState.AddModelError("Form.Language", "Choose one of the languages listed.");
         if (!ModelState.AddRunnerErrors(nameof(Person), fields))
             return Refused(StatusCodes.Status400BadRequest);
-        var outcome = await walkIns.RegisterAsync(runner, Form.Token!, Form.PaidInCash ? race!.PriceMinor : null, AuditActor.Of(HttpContext));
+        var outcome = await walkIns.RegisterAsync(runner, Form.Language, Form.Token!, Form.PaidInCash ? race!.PriceMinor : null, AuditActor.Of(HttpContext));
         if (!outcome.Done)
         {
             ModelState.AddModelError(outcome.EmailTaken ? "Person.Email" : "Form.CategoryId", outcome.Message);
@@ -66,6 +70,7 @@ public sealed class NewModel(NpgsqlDataSource dataSource, EventSettingsStore set
     public sealed class WalkInForm
     {
         [Display(Name = "Race")] public long? CategoryId { get; set; }
+        [Display(Name = "Language of the runner's emails")] public string Language { get; set; } = Languages.Default;
         [Display(Name = "Paid in cash now (the race's price; the bib is assigned at once)")] public bool PaidInCash { get; set; }
         /// <summary>The runner's future status token, issued with the form: sending it twice registers once.</summary>
         public string? Token { get; set; }
