@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace TauTauRun.Bench.Load;
 
 /// <summary>
-/// What a browser takes from a form page to submit it: the post form's action, its hidden inputs (the
+/// What a browser takes from a form page to submit it: the post form's action (of the form holding the select), its hidden inputs (the
 /// antiforgery token among them) and the choices of a select. Regular expressions rather than a DOM
 /// parser keep the client's cost per page to a few microseconds, so the client does not become the bottleneck.
 /// </summary>
@@ -12,8 +12,10 @@ public sealed partial record FormPage(string? Action, IReadOnlyList<KeyValuePair
 {
     public static FormPage? Parse(string html, string selectName)
     {
-        var form = PostForm().Match(html);
-        if (!form.Success)
+        // The form that holds the select: the runner pages' header has a post form of its own (the language switch).
+        var forms = PostForm().Matches(html);
+        var form = forms.FirstOrDefault(f => f.Groups["body"].Value.Contains($"name=\"{selectName}\"")) ?? forms.FirstOrDefault();
+        if (form is null)
             return null;
         var hidden = new List<KeyValuePair<string, string>>();
         foreach (Match input in Input().Matches(form.Groups["body"].Value))
