@@ -27,13 +27,20 @@ public sealed class EmailOutbox(EventSettingsStore settingsStore, EmailSettings 
     public async Task<long> QueueAsync(NpgsqlTransaction transaction, long participantId, string kind, string? statusToken = null, string? recipient = null)
     {
         var connection = transaction.Connection!;
-        var runner = await connection.QuerySingleAsync<RunnerDetails>($"""
+        // The runner and the organiser's wording in their language, in one round trip: this is on the registration's path.
+        RunnerDetails runner;
+        OrganiserTemplate? wording;
+        await using (var read = await connection.QueryMultipleAsync($"""
             SELECT {RunnerColumns}
             FROM participants p JOIN race_categories c ON c.id = p.category_id
-            WHERE p.id = @participantId
-            """, new { participantId }, transaction);
+            WHERE p.id = @participantId;
+            {EmailTemplateStore.Current("(SELECT language FROM participants WHERE id = @participantId)")}
+            """, new { participantId, kind }, transaction))
+        {
+            runner = await read.ReadSingleAsync<RunnerDetails>();
+            wording = await read.ReadSingleOrDefaultAsync<OrganiserTemplate?>();
+        }
         var settings = await settingsStore.LoadAsync(transaction);
-        var wording = await EmailTemplateStore.CurrentAsync(connection, kind, runner.Language, transaction);
         var email = Render(kind, wording, settings, runner, statusToken is null ? null : StatusUrl(OutboxMessage.StatusTokenPlaceholder));
 
         return await connection.ExecuteScalarAsync<long>("""

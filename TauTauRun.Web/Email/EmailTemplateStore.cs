@@ -13,9 +13,12 @@ namespace TauTauRun.Web.Email;
 public static class EmailTemplateStore
 {
     public static Task<OrganiserTemplate?> CurrentAsync(NpgsqlConnection connection, string kind, string language, NpgsqlTransaction? transaction = null) =>
-        connection.QuerySingleOrDefaultAsync<OrganiserTemplate?>("""
-            SELECT subject, body FROM email_templates
-            WHERE kind = @kind AND language = @language AND subject IS NOT NULL
-              AND version = (SELECT max(version) FROM email_templates WHERE kind = @kind AND language = @language)
-            """, new { kind, language }, transaction);
+        connection.QuerySingleOrDefaultAsync<OrganiserTemplate?>(Current("@language"), new { kind, language }, transaction);
+
+    /// <summary>The query for kind <c>@kind</c> in the language <paramref name="language"/> (a parameter or a subquery).</summary>
+    public static string Current(string language) => $"""
+        SELECT subject, body FROM email_templates
+        WHERE kind = @kind AND language = {language} AND subject IS NOT NULL
+          AND version = (SELECT max(version) FROM email_templates WHERE kind = @kind AND language = {language})
+        """;
 }

@@ -85,8 +85,10 @@ public sealed class RegisterModel(NpgsqlDataSource dataSource, EventSettingsStor
             now < Event.RegistrationOpensAt ? RunnerText.Get("Registration.OpensOn", RunnerText.DateAndTime(Event.Local(Event.RegistrationOpensAt))) :
             now >= Event.RegistrationClosesAt ? RunnerText.Get("Registration.Closed") : null;
         await using var connection = await dataSource.OpenConnectionAsync();
-        Categories = await Races.ListAsync<Category>(connection, Races.ForRegistrationForm); // on the rush's path: by the free-slot index
-        tiers = await PriceTiers.ListAsync(connection);
+        // Both lists in one round trip: every GET and POST of the form, the rush's path (free places by the free-slot index).
+        await using var read = await connection.QueryMultipleAsync($"{Races.Query(Races.ForRegistrationForm)};\n{PriceTiers.Query}");
+        Categories = (await read.ReadAsync<Category>()).AsList();
+        tiers = PriceTiers.ToLookup(await read.ReadAsync<PriceTiers.Tier>());
     }
 
     /// <summary>A race as the form offers it: name, the price now and when it changes, and whether it is closed or full.</summary>

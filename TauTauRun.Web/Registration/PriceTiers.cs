@@ -52,12 +52,17 @@ public static class PriceTiers
 
     /// <summary>Every race's tiers in order, with places left: for the event page, the form and the races page.</summary>
     public static async Task<ILookup<long, Tier>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction = null) =>
-        (await connection.QueryAsync<Tier>("""
-            SELECT t.id, t.category_id, t.name, t.price_minor, t.ends_at, t.places,
-                   (SELECT count(*) FROM price_tier_slots s WHERE s.tier_id = t.id AND s.participant_id IS NULL) AS places_left
-            FROM price_tiers t
-            ORDER BY t.category_id, t.position, t.id
-            """, transaction: transaction)).ToLookup(t => t.CategoryId);
+        ToLookup(await connection.QueryAsync<Tier>(Query, transaction: transaction));
+
+    /// <summary>Every race's tiers with their places left, in each race's order (read by <see cref="ToLookup"/>).</summary>
+    public const string Query = """
+        SELECT t.id, t.category_id, t.name, t.price_minor, t.ends_at, t.places,
+               (SELECT count(*) FROM price_tier_slots s WHERE s.tier_id = t.id AND s.participant_id IS NULL) AS places_left
+        FROM price_tiers t
+        ORDER BY t.category_id, t.position, t.id
+        """;
+
+    public static ILookup<long, Tier> ToLookup(IEnumerable<Tier> tiers) => tiers.ToLookup(t => t.CategoryId);
 
     /// <summary>The tier that prices a registration now, with the tier place it took (if the tier counts places).</summary>
     public sealed record Claim(long? TierId, int? SlotNo, long? PriceMinor);

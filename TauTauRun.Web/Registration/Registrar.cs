@@ -15,7 +15,7 @@ namespace TauTauRun.Web.Registration;
 /// The runner's status token doubles as the submission's identity, so a double-clicked or replayed form
 /// finds the registration it already made instead of making another.
 /// A place is held on the condition that the address is confirmed: the email carries a link of its own
-/// (the pending one, see <see cref="RunnerChanges.OpenLinkAsync"/>), which the form's browser never saw.
+/// (the pending one, see <see cref="RunnerChanges.OpenLink"/>), which the form's browser never saw.
 /// Open to overriding only so that the fault suite can prove its oversell check fails on a naive admission.
 /// </summary>
 public class Registrar(NpgsqlDataSource dataSource, EmailOutbox outbox, RunnerChanges runnerChanges, AdminChanges payments)

@@ -108,22 +108,20 @@ public sealed class RunnerChanges(NpgsqlDataSource dataSource, EmailOutbox outbo
 
     /// <summary>
     /// Opening a link that was emailed and not used yet makes it the runner's link (the one before stops
-    /// working) and confirms the address of a registration still in the race. True when this opening confirmed it.
+    /// working) and confirms the address of a registration still in the race. Returns a row (true) when
+    /// this opening confirmed it; <c>@hash</c> is the opened token's hash. The status page sends it in one
+    /// round trip with its own read, which then sees the link already swapped.
     /// </summary>
-    public async Task<bool> OpenLinkAsync(string token)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<bool>($"""
-            WITH opened AS (
-                SELECT id, email_confirmed_at IS NULL AND payment_status IN {SqlList(Active)} AS confirms
-                FROM participants WHERE pending_token_hash = @hash FOR UPDATE)
-            UPDATE participants p
-            SET access_token_hash = p.pending_token_hash, pending_token_hash = NULL,
-                email_confirmed_at = CASE WHEN opened.confirms THEN now() ELSE p.email_confirmed_at END
-            FROM opened WHERE p.id = opened.id
-            RETURNING opened.confirms
-            """, new { hash = StatusTokens.Hash(token) });
-    }
+    public static readonly string OpenLink = $"""
+        WITH opened AS (
+            SELECT id, email_confirmed_at IS NULL AND payment_status IN {SqlList(Active)} AS confirms
+            FROM participants WHERE pending_token_hash = @hash FOR UPDATE)
+        UPDATE participants p
+        SET access_token_hash = p.pending_token_hash, pending_token_hash = NULL,
+            email_confirmed_at = CASE WHEN opened.confirms THEN now() ELSE p.email_confirmed_at END
+        FROM opened WHERE p.id = opened.id
+        RETURNING opened.confirms
+        """;
 
     /// <summary>
     /// Every active registration of the address gets a new status link by email, at most once per

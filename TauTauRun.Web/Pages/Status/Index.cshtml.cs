@@ -97,9 +97,10 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
         Response.Headers["Referrer-Policy"] = "no-referrer";
         if (!StatusTokens.IsWellFormed(token))
             return false;
-        JustConfirmed = await changes.OpenLinkAsync(token);
         await using var connection = await dataSource.OpenConnectionAsync();
-        var runner = await connection.QuerySingleOrDefaultAsync<ParticipantRow>($"""
+        // One round trip, one implicit transaction: the link opened (if it was the emailed one), then the runner read by it.
+        await using var read = await connection.QueryMultipleAsync($"""
+            {RunnerChanges.OpenLink};
             SELECT p.id, p.reference, p.payment_status, p.full_name, p.email, p.phone, p.date_of_birth, p.gender,
                    p.tshirt_size, p.emergency_contact_name, p.emergency_contact_phone, p.club, p.medical_notes,
                    p.amount_due_minor, p.currency, p.bib, p.offer_expires_at, p.status_changed_at, p.email_confirmed_at, c.name AS category_name,
@@ -110,6 +111,8 @@ public sealed class StatusModel(NpgsqlDataSource dataSource, EventSettingsStore 
             FROM participants p JOIN race_categories c ON c.id = p.category_id
             WHERE p.access_token_hash = @hash
             """, new { hash = StatusTokens.Hash(token) });
+        JustConfirmed = await read.ReadSingleOrDefaultAsync<bool>();
+        var runner = await read.ReadSingleOrDefaultAsync<ParticipantRow>();
         if (runner is null)
             return false;
         Registration = runner;
