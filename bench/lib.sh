@@ -13,6 +13,7 @@
 #                                    127.0.0.1:PORT, logs in $BENCH_WORK/logs/NAME-PORT; waits for
 #                                    /health 200 and prints its PID
 #   bench_stop_app PID               SIGTERM (as systemd stops it) and wait for the exit
+#   bench_key_file                   the run's Data Protection key file (made on first use); prints its path
 #   bench_start_smtp_sink PORT [--expect N]
 #                                    an SMTP sink on 127.0.0.1:PORT (the bench tool); prints its PID.
 #                                    It writes its message count to $BENCH_WORK/smtp-PORT.count as it
@@ -102,14 +103,9 @@ bench_start_app() {
   shift 2
   local logs=$BENCH_WORK/logs/$db-$port
   mkdir -p "$logs"
-  # One Data Protection key file for the run, made as install.sh makes the service's.
-  if [[ ! -e $BENCH_WORK/keys/data-protection.pem ]]; then
-    # shellcheck source=deploy/lib/secrets.sh
-    (source deploy/lib/secrets.sh && new_key_file "$BENCH_WORK/keys/data-protection.pem")
-  fi
   env ASPNETCORE_ENVIRONMENT=Production \
     ConnectionStrings__Default="$(bench_connstr "$db")" \
-    TauTauRun__DataProtection__KeyFile="$BENCH_WORK/keys/data-protection.pem" \
+    TauTauRun__DataProtection__KeyFile="$(bench_key_file)" \
     TauTauRun__LogDirectory="$logs" \
     TauTauRun__MailPickupDirectory="$BENCH_WORK/mail/$db" \
     "$@" dotnet "$BENCH_APP" --urls "http://127.0.0.1:$port" >"$logs/console.log" 2>&1 &
@@ -117,6 +113,16 @@ bench_start_app() {
   bench_track "$pid"
   bench_wait_http "http://127.0.0.1:$port/health" "$pid" 60 || { tail -n 20 "$logs/console.log" >&2; return 1; }
   echo "$pid"
+}
+
+# One Data Protection key file for the run, made as install.sh makes the service's.
+bench_key_file() {
+  local file=$BENCH_WORK/keys/data-protection.pem
+  if [[ ! -e $file ]]; then
+    # shellcheck source=deploy/lib/secrets.sh
+    (source "$BENCH_ROOT/deploy/lib/secrets.sh" && new_key_file "$file") || return 1
+  fi
+  echo "$file"
 }
 
 bench_start_tool_host() {

@@ -49,7 +49,12 @@ trap 'exit 130' INT TERM
 
 started=$SECONDS
 echo "bench: building in Release..." >&2
-dotnet publish TauTauRun.Web -c Release -o "$BENCH_WORK/app" -nologo -v quiet >"$BENCH_WORK/build.log" 2>&1 \
+# The app as deploy/install.sh publishes it (ReadyToRun on x64 and arm64); the tools and the bare
+# app as `dotnet publish` makes them by default.
+# shellcheck source=deploy/lib/publish.sh
+source deploy/lib/publish.sh
+mapfile -t app_options < <(publish_options)
+dotnet publish TauTauRun.Web "${app_options[@]}" -o "$BENCH_WORK/app" -nologo -v quiet >"$BENCH_WORK/build.log" 2>&1 \
   || { cat "$BENCH_WORK/build.log" >&2; exit 1; }
 dotnet publish bench/TauTauRun.Bench -c Release -o "$BENCH_WORK/tool" -nologo -v quiet >>"$BENCH_WORK/build.log" 2>&1 \
   || { cat "$BENCH_WORK/build.log" >&2; exit 1; }

@@ -16,7 +16,7 @@
 #   --root DIR       lay the files out under DIR and skip what touches the system (user, PostgreSQL,
 #                    migrations, systemctl), so the layout can be checked without root
 # Needs: root, the .NET 10 SDK (found where Microsoft's and Debian's packages put it; the runtime is
-# enough with --published), postgresql, pgbackrest, curl, and for --domain nginx and openssl. All are
+# enough with --published), postgresql, pgbackrest, pigz, curl, and for --domain nginx and openssl. All are
 # checked before anything changes.
 set -euo pipefail
 umask 022
@@ -53,7 +53,7 @@ root=$(realpath -m "$root")
 root=${root%/}
 # From /: runuser -u postgres would otherwise complain that it cannot enter the caller's folder.
 cd /
-for lib in prerequisites instances nginx secrets; do
+for lib in prerequisites publish instances nginx secrets; do
   # shellcheck source=/dev/null
   source "$checkout/deploy/lib/$lib.sh"
 done

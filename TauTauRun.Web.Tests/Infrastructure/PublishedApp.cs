@@ -5,7 +5,8 @@ namespace TauTauRun.Web.Tests.Infrastructure;
 
 /// <summary>
 /// The app as it ships: published once per run (from this configuration's build, so it is quick) and
-/// started as a child process, for the command line and for what only a real process shows.
+/// started as a child process, for the command line and for what only a real process shows. Not
+/// ReadyToRun as install.sh publishes it: that compiles for minutes and changes only how fast it starts.
 /// </summary>
 public static class PublishedApp
 {

@@ -66,6 +66,24 @@ public sealed class SchemaMigrator : IDisposable
         }
     }
 
+    /// <summary>
+    /// The newest migration applied, in one query on the app's pool, without building the runner; null
+    /// when the database has no version table yet.
+    /// </summary>
+    public static async Task<long?> ReadVersionAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {VersionTable.Name}", connection);
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The newest migration applied to the database, 0 for none.</summary>
     public long CurrentVersion()
     {

@@ -8,11 +8,11 @@ using TauTauRun.Web.Data;
 namespace TauTauRun.Web.Email;
 
 /// <summary>
-/// Delivers due messages from the outbox, one batch at a time. A batch is claimed with
-/// <c>FOR UPDATE SKIP LOCKED</c> and a lease, so any number of workers in any number of instances
-/// share the work without sending a message twice, and a crashed worker's batch comes back when its
-/// lease runs out. Delivery is at least once: a crash between the server's acceptance and the
-/// database update sends the message again, with the same Message-ID.
+/// Delivers due messages from the outbox. Messages are claimed in batches with <c>FOR UPDATE SKIP
+/// LOCKED</c> and a lease, so any number of workers in any number of instances share the work without
+/// sending a message twice, and a crashed worker's claim comes back when its lease runs out. Delivery is
+/// at least once: a crash between the server's acceptance and the database update sends the message
+/// again, with the same Message-ID; no message is ever skipped.
 /// </summary>
 public sealed class EmailDelivery(
     NpgsqlDataSource dataSource, IMailTransport transport, EmailSettings settings, EventSettingsStore eventSettings,
@@ -20,55 +20,136 @@ public sealed class EmailDelivery(
 {
     private EmailDeliveryOptions Options => options.Value;
 
-    /// <summary>Claims and sends one batch. Returns how many messages it claimed.</summary>
+    /// <summary>
+    /// Delivers everything due: batch after batch for as long as the claims come back full (a drain),
+    /// over one SMTP connection. Returns how many messages it claimed; 0 when none were due.
+    /// </summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         // Taken when sent, not when queued: a reply address changed meanwhile is the one used. Read
         // before claiming, so a failed read leaves no batch waiting for its lease.
         var replyTo = (await eventSettings.LoadAsync()).ReplyTo is { Length: > 0 } address ? MailboxAddress.Parse(address) : null;
-        var claimed = await ClaimAsync(cancellationToken);
-        if (claimed.Count == 0)
-            return 0;
-        var skipped = await SkipLeftGroupAsync(claimed);
-        var batch = claimed.Where(message => !skipped.Contains(message.Id)).ToList();
+        var batch = await ClaimAsync(cancellationToken);
         if (batch.Count == 0)
-            return claimed.Count;
-
-        var sent = new SentMarks(this);
-        IMailSession? session = null;
+            return 0;
+        await using var drain = new Drain(this, transport, replyTo, cancellationToken);
         try
         {
-            session = await transport.OpenAsync(cancellationToken);
-            foreach (var message in batch)
-            {
-                if (await SendOneAsync(session, message, replyTo, cancellationToken))
-                    sent.Add(message.Id);
-            }
-            await sent.CommitAsync();
+            while (batch.Count > 0)
+                batch = await drain.SendAsync(batch);
+            await drain.Sent.CommitAsync();
         }
         catch (Exception e) when (IsConnectionFailure(e))
         {
-            // The connection is gone: every message of the batch not yet settled waits for its retry.
+            // The connection is gone: every message claimed and not yet settled waits for its retry.
             logger.LogWarning("Email delivery through {Transport} failed: {Reason}", transport.Describe(), e.Message);
-            await sent.CommitAsync();
-            foreach (var message in batch)
+            await drain.Sent.CommitAsync();
+            foreach (var message in await drain.UnsettledAsync())
                 await MarkFailedAsync(message, $"{e.GetType().Name}: {e.Message}", permanent: false, onlyIfClaimed: true);
         }
-        finally
+        logger.LogInformation("Email drain: {Sent} of {Claimed} delivered through {Transport}, {Skipped} skipped",
+            drain.Sent.Count, drain.Claimed, transport.Describe(), drain.Skipped);
+        return drain.Claimed;
+    }
+
+    /// <summary>
+    /// One drain: its SMTP connection, its SENT marks and its counts. Each message is built (MIME and
+    /// DKIM seal) on the thread pool while the one before it is on the wire, and the next batch is
+    /// claimed while the last messages of a full one are sent.
+    /// </summary>
+    private sealed class Drain(EmailDelivery delivery, IMailTransport transport, MailboxAddress? replyTo, CancellationToken cancellationToken)
+        : IAsyncDisposable
+    {
+        /// <summary>
+        /// At most this many messages go over one connection, then a new one is opened: below the
+        /// per-connection limits of common servers (Exim's default is 1,000), so none cuts a drain off.
+        /// </summary>
+        private const int MessagesPerConnection = 500;
+
+        /// <summary>
+        /// The next batch is claimed when this many messages of a full batch are left: the claim's round
+        /// trip overlaps the last sends, and a claimed batch waits only these few messages for its turn,
+        /// however slow the server (its lease runs from the claim).
+        /// </summary>
+        private const int ClaimAheadMessages = 10;
+
+        private IMailSession? session;
+        private int sentOnSession;
+        private List<OutboxMessage> current = [];
+        private Task<List<OutboxMessage>>? next;
+
+        public SentMarks Sent { get; } = new(delivery.MarkSentAsync);
+        public int Claimed { get; private set; }
+        public int Skipped { get; private set; }
+
+        /// <summary>Sends a claimed batch; returns the next one, empty when this one was not full (nothing more was due).</summary>
+        public async Task<List<OutboxMessage>> SendAsync(List<OutboxMessage> batch)
+        {
+            current = batch;
+            Claimed += batch.Count;
+            var full = batch.Count == delivery.Options.BatchSize;
+            var skipped = await delivery.SkipLeftGroupAsync(batch);
+            Skipped += skipped.Count;
+            var messages = batch.Where(message => !skipped.Contains(message.Id)).ToList();
+            var claimAheadAt = full ? Math.Max(0, messages.Count - ClaimAheadMessages) : -1;
+            var building = messages.Count > 0 ? Task.Run(() => delivery.Build(messages[0], replyTo)) : null;
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (i == claimAheadAt)
+                    next = delivery.ClaimAsync(cancellationToken);
+                var mime = await building!;
+                var following = i + 1 < messages.Count ? messages[i + 1] : null;
+                building = following is null ? null : Task.Run(() => delivery.Build(following, replyTo));
+                if (mime is null)
+                    await delivery.MarkFailedAsync(messages[i], "the recipient is not a valid address", permanent: true);
+                else if (await delivery.SendOneAsync(await SessionAsync(), messages[i], mime, cancellationToken))
+                    Sent.Add(messages[i].Id);
+            }
+            if (full)
+                next ??= delivery.ClaimAsync(cancellationToken);
+            var nextBatch = next is null ? [] : await next;
+            next = null;
+            return nextBatch;
+        }
+
+        /// <summary>The batch being sent and the one claimed ahead; that claim's rows come back after their lease if it failed.</summary>
+        public async Task<IEnumerable<OutboxMessage>> UnsettledAsync()
+        {
+            try
+            {
+                return next is null ? current : current.Concat(await next);
+            }
+            catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+            {
+                return current;
+            }
+        }
+
+        private async Task<IMailSession> SessionAsync()
+        {
+            if (session is not null && sentOnSession == MessagesPerConnection)
+            {
+                await session.DisposeAsync();
+                session = null;
+            }
+            if (session is null)
+            {
+                session = await transport.OpenAsync(cancellationToken);
+                sentOnSession = 0;
+            }
+            sentOnSession++;
+            return session;
+        }
+
+        public async ValueTask DisposeAsync()
         {
             if (session is not null)
                 await session.DisposeAsync();
         }
-        logger.LogInformation("Email batch: {Sent} of {Claimed} delivered through {Transport}, {Skipped} skipped",
-            sent.Count, claimed.Count, transport.Describe(), skipped.Count);
-        return claimed.Count;
     }
 
-    /// <summary>
-    /// Sends one message; a refusal of this message alone is settled here and the connection goes on.
-    /// True when the server took it: the caller marks it SENT.
-    /// </summary>
-    private async Task<bool> SendOneAsync(IMailSession session, OutboxMessage message, MailboxAddress? replyTo, CancellationToken cancellationToken)
+    /// <summary>The message as it goes out, DKIM-sealed; null when the recipient is not a valid address.</summary>
+    private MimeMessage? Build(OutboxMessage message, MailboxAddress? replyTo)
     {
         MimeMessage mime;
         try
@@ -77,10 +158,18 @@ public sealed class EmailDelivery(
         }
         catch (ParseException)
         {
-            await MarkFailedAsync(message, "the recipient is not a valid address", permanent: true);
-            return false;
+            return null;
         }
         sealer.Seal(mime);
+        return mime;
+    }
+
+    /// <summary>
+    /// Sends one message; a refusal of this message alone is settled here and the connection goes on.
+    /// True when the server took it: the caller marks it SENT.
+    /// </summary>
+    private async Task<bool> SendOneAsync(IMailSession session, OutboxMessage message, MimeMessage mime, CancellationToken cancellationToken)
+    {
         try
         {
             await session.SendAsync(mime, cancellationToken);
@@ -95,56 +184,6 @@ public sealed class EmailDelivery(
             return false;
         }
         return true;
-    }
-
-    private Task MarkSentAsync(long[] ids) => ExecuteAsync("""
-        UPDATE email_logs
-        SET status = 'SENT', sent_at = now(), last_attempt_at = now(), claimed_until = NULL,
-            next_attempt_at = NULL, last_error = NULL, status_token = NULL
-        WHERE id = ANY(@ids)
-        """, new { ids });
-
-    /// <summary>
-    /// Marks delivered messages SENT while the next ones are being sent, as many per statement as were
-    /// delivered during the previous commit. One commit per message made the disk's flush, not SMTP, the
-    /// pace of a drain (about 13 ms a message with fsync on, against about 1 ms to send one). A crash
-    /// loses at most the marks not yet committed: those messages go out again after their lease, with
-    /// the same Message-ID, as at-least-once delivery already allows.
-    /// </summary>
-    private sealed class SentMarks(EmailDelivery delivery)
-    {
-        private readonly List<long> waiting = [];
-        private Task committing = Task.CompletedTask;
-
-        public int Count { get; private set; }
-
-        public void Add(long id)
-        {
-            waiting.Add(id);
-            Count++;
-            if (committing.IsCompleted)
-                Start();
-        }
-
-        /// <summary>Waits until every mark added so far is committed.</summary>
-        public async Task CommitAsync()
-        {
-            await committing;
-            if (waiting.Count > 0)
-            {
-                Start();
-                await committing;
-            }
-        }
-
-        private void Start()
-        {
-            // A failed commit surfaces here (the worker reports the database as unreachable); its
-            // messages stay claimed and are sent again after their lease.
-            committing.GetAwaiter().GetResult();
-            committing = delivery.MarkSentAsync([.. waiting]);
-            waiting.Clear();
-        }
     }
 
     private async Task<List<OutboxMessage>> ClaimAsync(CancellationToken cancellationToken)
@@ -168,6 +207,13 @@ public sealed class EmailDelivery(
             """, new { Options.Lease, Options.BatchSize }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
+
+    private Task MarkSentAsync(long[] ids) => ExecuteAsync("""
+        UPDATE email_logs
+        SET status = 'SENT', sent_at = now(), last_attempt_at = now(), claimed_until = NULL,
+            next_attempt_at = NULL, last_error = NULL, status_token = NULL
+        WHERE id = ANY(@ids)
+        """, new { ids });
 
     /// <summary>
     /// Settles as SKIPPED the claimed copies of group messages whose runner is no longer in a status the

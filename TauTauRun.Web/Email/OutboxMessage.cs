@@ -31,12 +31,16 @@ public sealed record OutboxMessage(long Id, string? Kind, string Recipient, stri
                 new TextPart("html") { Text = WithStatusLink(HtmlBody), ContentTransferEncoding = ContentEncoding.QuotedPrintable },
             },
         };
-        message.From.Add(from);
+        // Copies: an address added to a list keeps that list (and its message) alive through an event
+        // handler, so one shared sender would keep every message ever sent in memory.
+        message.From.Add(Copy(from));
         if (replyTo is not null)
-            message.ReplyTo.Add(replyTo);
+            message.ReplyTo.Add(Copy(replyTo));
         message.To.Add(MailboxAddress.Parse(Recipient));
         return message;
     }
+
+    private static MailboxAddress Copy(MailboxAddress address) => new(address.Encoding, address.Name, address.Route, address.Address);
 
     private string WithStatusLink(string body) =>
         body.Replace($"/status/{StatusTokenPlaceholder}", $"/status/{StatusToken ?? "link"}", StringComparison.Ordinal);

@@ -22,7 +22,7 @@ internal sealed class SystemdWatchdog(
         var notifier = services.GetService<ISystemdNotifier>();
         if (notifier is not { IsEnabled: true } || Interval() is not { } interval)
             return;
-        if (!await StartedAsync(stoppingToken))
+        if (!await lifetime.WhenStartedAsync(stoppingToken))
             return;
         logger.LogInformation("Systemd watchdog: a heartbeat every {Seconds:0.###} s while the process runs", interval.TotalSeconds);
         using var timer = new PeriodicTimer(interval);
@@ -63,22 +63,6 @@ internal sealed class SystemdWatchdog(
         if (!string.IsNullOrEmpty(pid) && pid != Environment.ProcessId.ToString())
             return null;
         return TimeSpan.FromMicroseconds(microseconds / 2.0);
-    }
-
-    private async Task<bool> StartedAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource();
-        using var onStarted = lifetime.ApplicationStarted.Register(started.SetResult);
-        using var onStopping = stoppingToken.Register(started.SetCanceled);
-        try
-        {
-            await started.Task;
-            return true;
-        }
-        catch (TaskCanceledException)
-        {
-            return false;
-        }
     }
 }
 

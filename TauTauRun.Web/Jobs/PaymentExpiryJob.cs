@@ -1,10 +1,13 @@
 using Npgsql;
+using TauTauRun.Web.Hosting;
 using TauTauRun.Web.Registration;
 
 namespace TauTauRun.Web.Jobs;
 
-/// <summary>Runs <see cref="PaymentExpiry"/> (unpaid and unconfirmed places, lapsed offers) and then <see cref="PaymentReminders"/> every <c>Jobs:ExpiryInterval</c> (default one minute).</summary>
-internal sealed class PaymentExpiryJob(PaymentExpiry expiry, PaymentReminders reminders, IConfiguration configuration, ILogger<PaymentExpiryJob> logger) : BackgroundService
+/// <summary>Runs <see cref="PaymentExpiry"/> (unpaid and unconfirmed places, lapsed offers) and then <see cref="PaymentReminders"/> every <c>Jobs:ExpiryInterval</c> (default one minute), from when the service is ready.</summary>
+internal sealed class PaymentExpiryJob(
+    PaymentExpiry expiry, PaymentReminders reminders, IConfiguration configuration, IHostApplicationLifetime lifetime, ILogger<PaymentExpiryJob> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -12,6 +15,8 @@ internal sealed class PaymentExpiryJob(PaymentExpiry expiry, PaymentReminders re
         using var timer = new PeriodicTimer(interval);
         try
         {
+            if (!await lifetime.WhenStartedAsync(stoppingToken))
+                return;
             do
             {
                 try

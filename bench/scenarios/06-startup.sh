@@ -23,7 +23,8 @@ start() {
 }
 app_start() {
   start "$BENCH_APP" ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Default="$(bench_connstr startup)" \
-    TauTauRun__LogDirectory="$BENCH_WORK/logs/startup" TauTauRun__MailPickupDirectory="$BENCH_WORK/mail/startup"
+    TauTauRun__LogDirectory="$BENCH_WORK/logs/startup" TauTauRun__MailPickupDirectory="$BENCH_WORK/mail/startup" \
+    TauTauRun__DataProtection__KeyFile="$(bench_key_file)"
 }
 bare_start() { start "$BENCH_BARE_WEB" ASPNETCORE_ENVIRONMENT=Production; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }

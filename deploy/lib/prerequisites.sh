@@ -34,6 +34,7 @@ check_prerequisites() {
       command -v "$need" >/dev/null || problems+=("$need is missing")
     done
     command -v pgbackrest >/dev/null || problems+=("pgbackrest is missing (point-in-time recovery): apt-get install pgbackrest")
+    command -v pigz >/dev/null || problems+=("pigz is missing (backup.sh compresses the dumps with it on every core): apt-get install pigz")
     if ! id -u postgres >/dev/null 2>&1 || ! (cd / && runuser -u postgres -- psql -X -A -t -c "SELECT 1" >/dev/null 2>&1); then
       problems+=("PostgreSQL does not answer the postgres user's psql: apt-get install postgresql, and check 'systemctl status postgresql'")
     fi
@@ -59,14 +60,16 @@ link_dotnet() {
   say "linked /usr/bin/dotnet to $dotnet"
 }
 
-# publish_checkout DIR: publishes a copy of the checkout into DIR, so a read-only checkout builds and
-# a writable one is left as it was (no bin/ or obj/ from root).
+# publish_checkout DIR: publishes a copy of the checkout into DIR (with publish_options, deploy/lib/publish.sh),
+# so a read-only checkout builds and a writable one is left as it was (no bin/ or obj/ from root).
 publish_checkout() {
   local out=$1 copy
   copy=$(mktemp -d /tmp/tautaurun-build.XXXXXX)
   tar -C "$checkout" --exclude=./.git --exclude='*/bin' --exclude='*/obj' -cf - . | tar -C "$copy" -xf -
-  say "publishing the checkout (dotnet publish -c Release, in $copy)..."
-  if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 "$dotnet" publish "$copy/TauTauRun.Web" -c Release -o "$out" --nologo -v quiet >"$copy.log" 2>&1; then
+  local options=()
+  mapfile -t options < <(publish_options)
+  say "publishing the checkout (dotnet publish ${options[*]}, in $copy)..."
+  if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 "$dotnet" publish "$copy/TauTauRun.Web" "${options[@]}" -o "$out" --nologo -v quiet >"$copy.log" 2>&1; then
     cat "$copy.log" >&2
     rm -rf "$copy" "$copy.log"
     fail "dotnet publish failed (output above)"
