@@ -59,7 +59,7 @@ public static partial class AdminPages
     /// <summary>A client holding an admin's login cookie; redirects are not followed, so a failed login shows.</summary>
     public static async Task<HttpClient> LogInAsync(string baseUrl, string user, string password, string totpSecret)
     {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        var client = new HttpClient(new PlainHttpCookies())
         {
             BaseAddress = new Uri(baseUrl),
             Timeout = TimeSpan.FromMinutes(5),
