@@ -8,10 +8,6 @@ namespace TauTauRun.Web.Logging;
 /// Serilog for the service and the command line alike: <c>api.log</c> (information and up) and
 /// <c>api-error.log</c> (errors only) in the log directory, rolled daily, plus the console, which
 /// journald reads under systemd. Messages carry no personal data: log ids and counts, never values.
-/// Every sink is written by one background thread: written on the request's thread, each line took
-/// the file's and the console's lock, and in a rush requests queued on them (bench/FINDINGS.md,
-/// scenario 1). A full buffer blocks the writer rather than dropping a line, and the buffer is
-/// flushed when the host stops (and by <c>Log.CloseAndFlushAsync</c> on a fatal start-up error).
 /// </summary>
 public static class LogSetup
 {
@@ -56,19 +52,16 @@ public static class LogSetup
             // line would add a third error per probe during an outage.
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
             .Enrich.FromLogContext()
-            .WriteTo.Async(sinks =>
-            {
-                sinks.File(all.PathTemplate, outputTemplate: FileTemplate,
-                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: RetainedDays, hooks: all);
-                sinks.File(errors.PathTemplate, outputTemplate: FileTemplate,
-                    restrictedToMinimumLevel: LogEventLevel.Error,
-                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: RetainedDays, hooks: errors);
-                if (toConsole && SystemdHelpers.IsSystemdService())
-                    sinks.Console(new JournaldFormatter());
-                else if (toConsole)
-                    sinks.Console(outputTemplate: ConsoleTemplate);
-            }, blockWhenFull: true);
+            .WriteTo.File(all.PathTemplate, outputTemplate: FileTemplate,
+                rollingInterval: RollingInterval.Day, retainedFileCountLimit: RetainedDays, hooks: all)
+            .WriteTo.File(errors.PathTemplate, outputTemplate: FileTemplate,
+                restrictedToMinimumLevel: LogEventLevel.Error,
+                rollingInterval: RollingInterval.Day, retainedFileCountLimit: RetainedDays, hooks: errors);
         TryCreateTodaysFiles(all, errors);
+        if (toConsole && SystemdHelpers.IsSystemdService())
+            configuration.WriteTo.Console(new JournaldFormatter());
+        else if (toConsole)
+            configuration.WriteTo.Console(outputTemplate: ConsoleTemplate);
 
         // The app's services use this instance, not the static one, so two hosts in one process (tests)
         // each keep their own directory; the static one serves start-up and shutdown messages.

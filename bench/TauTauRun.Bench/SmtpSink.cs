@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using SmtpServer;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using SmtpServer;
 using SmtpServer.IO;
 using SmtpServer.Net;
 using SmtpServer.Protocol;

@@ -159,7 +159,8 @@ public static class LoadGenerator
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == plan.TrustedCertificate!.GetCertHashString(),
             },
-        }) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        })
+        { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
         private readonly Dictionary<string, Latencies> steps = new();
         private int sequence;
 
