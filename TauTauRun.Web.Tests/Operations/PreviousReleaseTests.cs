@@ -27,6 +27,15 @@ public sealed class PreviousReleaseTests
         "Pages.Admin.Participants", "Pages.Admin.DashboardTests", "Pages.Admin.ExportTests", "Pages.Admin.AuditTests",
     ];
 
+    // Tests of the old release that assert a query plan, not behaviour, where this schema changed the
+    // index on purpose: migration 87 orders the free-slot index by slot_no + 0, so the old release's
+    // form query (ORDER BY slot_no) is answered by the primary key, rightly and more slowly. Remove the
+    // name once the previous release is one with migration 87.
+    private static readonly string[] PlanAssertionsOfAnOlderIndex =
+    [
+        "The_registration_form_asks_for_the_lowest_free_slot_by_the_free_slot_index",
+    ];
+
     [Test]
     public async Task The_previous_releases_registration_and_admin_tests_pass_on_the_newest_schema()
     {
@@ -46,7 +55,8 @@ public sealed class PreviousReleaseTests
                 migrator.MigrateUp();
             var run = await Shell.RunAsync("dotnet",
                 ["test", Path.Combine(checkout, "TauTauRun.Web.Tests"), "-nologo",
-                 "--filter", $"({string.Join('|', Subset.Select(name => $"FullyQualifiedName~TauTauRun.Web.Tests.{name}"))})"],
+                 "--filter", $"({string.Join('|', Subset.Select(name => $"FullyQualifiedName~TauTauRun.Web.Tests.{name}"))})" +
+                             string.Concat(PlanAssertionsOfAnOlderIndex.Select(name => $"&FullyQualifiedName!~{name}"))],
                 new Dictionary<string, string> { ["TAUTAURUN_TEST_DB"] = cluster.ConnectionString("postgres") },
                 TimeSpan.FromMinutes(10));
             Assert.That(run.ExitCode, Is.Zero, $"the release at {previous} fails on the newest schema:\n{run.All}");
