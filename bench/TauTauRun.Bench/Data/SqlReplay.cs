@@ -11,7 +11,7 @@ namespace TauTauRun.Bench.Data;
 /// Npgsql, reading every row. So the baseline is the page's own SQL whatever the page's code becomes.
 /// Options: --conn, --log FILE, --offset BYTES (where the capture began), --names FILE (first word of
 /// each line; the last that many statements containing --match are the pages, in order), --with TEXT
-/// (a statement the page runs first on the same connection, replayed with it), --warmup, --iterations.
+/// (a statement the page runs first on the same connection, replayed with it), --then TEXT (one it runs after it, likewise), --warmup, --iterations.
 /// Prints "NAME p50 P p95 P p99 P n N" in ms. With --print-sql it only prints the last statement
 /// containing --match (for a baseline run by another client, such as psql's \copy).
 /// </summary>
@@ -27,6 +27,7 @@ public static partial class SqlReplay
             return 0;
         }
         var with = options.Optional("with");
+        var then = options.Optional("then");
         var names = File.ReadLines(options.Required("names")).Where(l => l.Trim().Length > 0).Select(l => l.Split(' ')[0]).ToList();
         var pages = statements.Select((s, i) => (s, i)).Where(x => x.s.Sql.Contains(match, StringComparison.Ordinal)).TakeLast(names.Count).ToList();
         if (pages.Count < names.Count)
@@ -35,7 +36,8 @@ public static partial class SqlReplay
         var batches = pages.Select(page =>
         {
             var first = with is null ? null : statements.Take(page.i).LastOrDefault(s => s.Pid == page.s.Pid && s.Sql.Contains(with, StringComparison.Ordinal));
-            return first is null ? new[] { page.s } : [first, page.s];
+            var after = then is null ? null : statements.Skip(page.i + 1).FirstOrDefault(s => s.Pid == page.s.Pid && s.Sql.Contains(then, StringComparison.Ordinal));
+            return new[] { first, page.s, after }.OfType<Statement>().ToArray();
         }).ToList();
 
         await using var dataSource = NpgsqlDataSource.Create(options.Required("conn"));
