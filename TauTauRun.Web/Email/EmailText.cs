@@ -17,6 +17,6 @@ internal static class EmailText
     {
         var text = Resources.GetString(key, CultureInfo.CurrentUICulture)
                    ?? throw new MissingManifestResourceException($"EmailText has no text called {key}");
-        return values.Length == 0 ? text : string.Format(CultureInfo.CurrentCulture, text, values);
+        return values.Length == 0 ? text : string.Format(Localization.Languages.Formatting, text, values);
     }
 }
